@@ -1,0 +1,91 @@
+#pragma once
+// Configuration: built-in defaults, then a config file, then WSGW_* environment variables, then
+// command-line flags; the last source to set a key wins. Every key has one entry in the option
+// table (config_options()), which drives all three sources, --help and the docs.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wsgw {
+
+struct ListenAddress {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 8080;
+};
+
+struct RedisEndpoint {
+    bool unix_socket = false;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 6379;
+    std::string path;  // unix socket path
+    std::string username;
+    std::string password;
+    int db = 0;
+};
+
+struct Config {
+    std::string listen = "0.0.0.0:8080";
+    std::string redis_url = "redis://127.0.0.1:6379/0";
+    std::string jwt_secret;
+    std::string jwt_user_claim = "sub";
+    std::uint64_t jwt_leeway_s = 5;
+    std::string jwt_cookie = "wsgw_token";
+    std::string log_level = "info";
+    std::string log_format = "json";
+    std::uint64_t threads = 0;  // 0 until loaded: then the number of cores
+    std::uint64_t max_message_bytes = 64 * 1024;
+    std::uint64_t max_inbound_frame_bytes = 4096;
+    std::uint64_t max_http_request_bytes = 8192;
+    std::uint64_t handshake_timeout_ms = 10'000;
+    std::uint64_t ws_ping_interval_ms = 25'000;
+    std::uint64_t send_queue_max_messages = 1024;
+    std::uint64_t send_queue_max_bytes = 1024 * 1024;
+    std::uint64_t redis_connect_timeout_ms = 3'000;
+    std::uint64_t redis_reconnect_min_ms = 100;
+    std::uint64_t redis_reconnect_max_ms = 5'000;
+
+    // Derived by validation from `listen` and `redis_url`.
+    ListenAddress listen_address;
+    RedisEndpoint redis;
+};
+
+struct ConfigOption {
+    std::string_view key;          // file key; env WSGW_<KEY>; flag --<key with '-' for '_'>
+    std::string_view help;
+    bool secret;                   // never printed, never logged
+    std::optional<std::string> (*apply)(Config&, std::string_view value);  // error text, or nullopt
+    std::string (*show)(const Config&);
+};
+
+const std::vector<ConfigOption>& config_options();
+std::string env_name(std::string_view key);
+std::string flag_name(std::string_view key);
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+using FileReader = std::function<std::optional<std::string>(const std::string& path)>;
+
+struct ConfigLoad {
+    Config config;
+    std::vector<std::string> errors;  // each names the key (and source) it is about
+    bool show_help = false;
+    bool show_version = false;
+};
+
+// args excludes argv[0]. The config file comes from --config PATH or WSGW_CONFIG.
+ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& env, const FileReader& read_file,
+                       unsigned hardware_threads);
+
+std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error);
+std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
+
+// key -> value for the start-up log line: secrets and the Redis password are redacted.
+std::vector<std::pair<std::string, std::string>> describe(const Config& config);
+
+std::string usage_text();
+
+}  // namespace wsgw

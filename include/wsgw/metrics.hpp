@@ -1,0 +1,52 @@
+#pragma once
+// Process-wide counters and gauges, rendered as Prometheus text. Updated with relaxed atomics;
+// the fan-out path adds once per message per thread, never once per delivery.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "wsgw/auth.hpp"
+#include "wsgw/channel.hpp"
+#include "wsgw/message.hpp"
+
+namespace wsgw {
+
+enum class DisconnectReason { client_close, slow_consumer, binary_frame, frame_too_big, timeout, error, shutdown };
+inline constexpr std::size_t kDisconnectReasonCount = 7;
+std::string_view to_string(DisconnectReason r) noexcept;
+
+enum class HttpRejection { bad_request, not_found, method_not_allowed, bad_project_id, request_too_large };
+inline constexpr std::size_t kHttpRejectionCount = 5;
+std::string_view to_string(HttpRejection r) noexcept;
+
+using Counter = std::atomic<std::uint64_t>;
+
+struct Metrics {
+    std::atomic<std::int64_t> connections_open{0};
+    Counter connections_total{0};
+    std::array<Counter, 2 * kMessageTypeCount * kPayloadFormatCount> received{};
+    std::array<Counter, kDropReasonCount> dropped{};
+    Counter deliveries{0};
+    Counter coalesced{0};
+    std::array<Counter, kDisconnectReasonCount> disconnects{};
+    std::array<Counter, kAuthFailureCount> auth_failures{};
+    std::array<Counter, kHttpRejectionCount> http_rejections{};
+    Counter client_pings{0};
+    Counter client_ignored{0};
+    std::atomic<int> redis_connected{0};
+    std::atomic<int> redis_subscribed{0};
+    Counter redis_connects{0};
+    Counter redis_disconnects{0};
+
+    static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
+    void count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept;
+    void count_dropped(DropReason r) noexcept { add(dropped[static_cast<std::size_t>(r)]); }
+    void count_auth_failure(AuthFailure f) noexcept { add(auth_failures[static_cast<std::size_t>(f)]); }
+    void count_disconnect(DisconnectReason r) noexcept { add(disconnects[static_cast<std::size_t>(r)]); }
+    void count_http_rejection(HttpRejection r) noexcept { add(http_rejections[static_cast<std::size_t>(r)]); }
+};
+
+std::string render_prometheus(const Metrics& m);
+
+}  // namespace wsgw

@@ -1,0 +1,59 @@
+#pragma once
+// A bounded outbound queue for one socket.
+//
+// Every queued item is shared with the other targets of the same message (one immutable buffer
+// per message). The queue is bounded in messages and in bytes; when a socket falls behind, a
+// queued, unsent project_progress is replaced by a newer one for the same project (a progress
+// bar needs only the latest state). Nothing else is ever coalesced away. Past the bounds, push
+// reports overflow and the owner disconnects the socket as a slow consumer.
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "wsgw/message.hpp"
+
+namespace wsgw {
+
+struct Outbound {
+    std::string frame;
+    MessageType type = MessageType::notification;
+    std::string project_id;
+};
+using OutboundPtr = std::shared_ptr<const Outbound>;
+
+struct SendQueueLimits {
+    std::size_t max_messages = 1024;
+    std::size_t max_bytes = 1024 * 1024;
+};
+
+enum class PushResult { queued, coalesced, overflow };
+
+class SendQueue {
+public:
+    explicit SendQueue(SendQueueLimits limits) : limits_(limits) {}
+
+    PushResult push(OutboundPtr item);
+
+    // The item to write next, marked in flight (it can no longer be coalesced); null when the
+    // queue is empty or a write is already in flight.
+    const Outbound* begin_write();
+    // The in-flight item was written: drop it.
+    void end_write();
+
+    bool empty() const noexcept { return items_.empty(); }
+    bool writing() const noexcept { return in_flight_; }
+    std::size_t size() const noexcept { return items_.size(); }
+    std::size_t bytes() const noexcept { return bytes_; }
+    // Drops every unsent item. An in-flight item stays until end_write(): its buffer is still
+    // being written.
+    void drop_unsent() noexcept;
+
+private:
+    SendQueueLimits limits_;
+    std::deque<OutboundPtr> items_;
+    std::size_t bytes_ = 0;
+    bool in_flight_ = false;
+};
+
+}  // namespace wsgw

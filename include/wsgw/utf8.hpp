@@ -1,0 +1,9 @@
+#pragma once
+#include <string_view>
+
+namespace wsgw {
+
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text) noexcept;
+
+}  // namespace wsgw

@@ -1,0 +1,417 @@
+#include "wsgw/config.hpp"
+
+#include <charconv>
+#include <sstream>
+
+namespace wsgw {
+
+namespace {
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+std::optional<std::uint64_t> to_uint(std::string_view s) {
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+}
+
+template <std::uint64_t Config::*Field, std::uint64_t Min, std::uint64_t Max>
+std::optional<std::string> set_uint(Config& c, std::string_view v) {
+    auto n = to_uint(trim(v));
+    if (!n || *n < Min || *n > Max)
+        return "must be an integer from " + std::to_string(Min) + " to " + std::to_string(Max) + " (got \"" +
+               std::string(v) + "\")";
+    c.*Field = *n;
+    return std::nullopt;
+}
+
+template <std::uint64_t Config::*Field>
+std::string show_uint(const Config& c) {
+    return std::to_string(c.*Field);
+}
+
+template <std::string Config::*Field>
+std::optional<std::string> set_text(Config& c, std::string_view v) {
+    c.*Field = std::string(trim(v));
+    return std::nullopt;
+}
+
+template <std::string Config::*Field>
+std::string show_text(const Config& c) {
+    return c.*Field;
+}
+
+std::optional<std::string> set_secret(Config& c, std::string_view v) {
+    // Secrets are taken verbatim: surrounding spaces may be part of them.
+    c.jwt_secret = std::string(v);
+    return std::nullopt;
+}
+std::string show_secret(const Config& c) { return c.jwt_secret.empty() ? "(unset)" : "(set)"; }
+
+std::optional<std::string> set_nonempty_claim(Config& c, std::string_view v) {
+    if (trim(v).empty()) return std::string("must not be empty");
+    c.jwt_user_claim = std::string(trim(v));
+    return std::nullopt;
+}
+
+std::optional<std::string> set_log_level(Config& c, std::string_view v) {
+    v = trim(v);
+    for (auto l : {"trace", "debug", "info", "warn", "error", "critical", "off"})
+        if (v == l) {
+            c.log_level = std::string(v);
+            return std::nullopt;
+        }
+    return "must be one of trace, debug, info, warn, error, critical, off (got \"" + std::string(v) + "\")";
+}
+
+std::optional<std::string> set_log_format(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v != "json" && v != "text") return "must be json or text (got \"" + std::string(v) + "\")";
+    c.log_format = std::string(v);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_listen(Config& c, std::string_view v) {
+    std::string err;
+    auto addr = parse_listen(trim(v), err);
+    if (!addr) return err;
+    c.listen = std::string(trim(v));
+    c.listen_address = *addr;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_redis_url(Config& c, std::string_view v) {
+    std::string err;
+    auto ep = parse_redis_url(trim(v), err);
+    if (!ep) return err;
+    c.redis_url = std::string(trim(v));
+    c.redis = *ep;
+    return std::nullopt;
+}
+
+std::string redacted_redis_url(const Config& c) {
+    if (c.redis.password.empty()) return c.redis_url;
+    std::string out = "redis://";
+    if (!c.redis.username.empty()) out += c.redis.username;
+    out += ":***@" + c.redis.host + ":" + std::to_string(c.redis.port) + "/" + std::to_string(c.redis.db);
+    return out;
+}
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+const std::vector<ConfigOption> kOptions = {
+    {"listen", "Address and port for HTTP and WebSocket (host:port, [v6]:port).", false, set_listen,
+     show_text<&Config::listen>},
+    {"redis_url", "Redis to subscribe to: redis://[[user]:password@]host[:port][/db] or unix:///path.", false,
+     set_redis_url, redacted_redis_url},
+    {"jwt_secret", "HS256 secret that signs client tokens. Required.", true, set_secret, show_secret},
+    {"jwt_user_claim", "Token claim holding the user id.", false, set_nonempty_claim,
+     show_text<&Config::jwt_user_claim>},
+    {"jwt_leeway_s", "Clock skew tolerated on exp and nbf, in seconds.", false,
+     set_uint<&Config::jwt_leeway_s, 0, 300>, show_uint<&Config::jwt_leeway_s>},
+    {"jwt_cookie", "Cookie that may carry the token (empty: cookies are not read).", false,
+     set_text<&Config::jwt_cookie>, show_text<&Config::jwt_cookie>},
+    {"log_level", "trace, debug, info, warn, error, critical or off.", false, set_log_level,
+     show_text<&Config::log_level>},
+    {"log_format", "json (one object per line) or text.", false, set_log_format, show_text<&Config::log_format>},
+    {"threads", "I/O threads (default: the number of cores).", false, set_uint<&Config::threads, 1, 256>,
+     show_uint<&Config::threads>},
+    {"max_message_bytes", "Largest message accepted from Redis; larger ones are dropped.", false,
+     set_uint<&Config::max_message_bytes, 256, 16 * kMiB>, show_uint<&Config::max_message_bytes>},
+    {"max_inbound_frame_bytes", "Largest frame accepted from a client; larger ones close the socket (1009).", false,
+     set_uint<&Config::max_inbound_frame_bytes, 64, kMiB>, show_uint<&Config::max_inbound_frame_bytes>},
+    {"max_http_request_bytes", "Largest HTTP request head (request line and headers).", false,
+     set_uint<&Config::max_http_request_bytes, 1024, kMiB>, show_uint<&Config::max_http_request_bytes>},
+    {"handshake_timeout_ms", "Time allowed for the HTTP request and WebSocket handshake.", false,
+     set_uint<&Config::handshake_timeout_ms, 100, 120'000>, show_uint<&Config::handshake_timeout_ms>},
+    {"ws_ping_interval_ms",
+     "A WebSocket ping is sent after this long without traffic; a peer silent for twice as long is closed.", false,
+     set_uint<&Config::ws_ping_interval_ms, 500, 300'000>, show_uint<&Config::ws_ping_interval_ms>},
+    {"send_queue_max_messages", "Messages queued for one socket before it is closed as a slow consumer.", false,
+     set_uint<&Config::send_queue_max_messages, 1, 1'000'000>, show_uint<&Config::send_queue_max_messages>},
+    {"send_queue_max_bytes", "Bytes queued for one socket before it is closed as a slow consumer.", false,
+     set_uint<&Config::send_queue_max_bytes, 1024, 1024 * kMiB>, show_uint<&Config::send_queue_max_bytes>},
+    {"redis_connect_timeout_ms", "Time allowed to connect, authenticate and subscribe to Redis.", false,
+     set_uint<&Config::redis_connect_timeout_ms, 100, 60'000>, show_uint<&Config::redis_connect_timeout_ms>},
+    {"redis_reconnect_min_ms", "First delay before reconnecting to Redis (doubles per attempt, with jitter).",
+     false, set_uint<&Config::redis_reconnect_min_ms, 10, 60'000>, show_uint<&Config::redis_reconnect_min_ms>},
+    {"redis_reconnect_max_ms", "Longest delay between Redis reconnect attempts.", false,
+     set_uint<&Config::redis_reconnect_max_ms, 10, 300'000>, show_uint<&Config::redis_reconnect_max_ms>},
+};
+
+const ConfigOption* find_option(std::string_view key) {
+    for (const auto& o : kOptions)
+        if (o.key == key) return &o;
+    return nullptr;
+}
+
+void apply(ConfigLoad& load, const ConfigOption& opt, std::string_view value, const std::string& source) {
+    if (auto err = opt.apply(load.config, value)) {
+        // A secret's value never appears in an error.
+        load.errors.push_back(source + ": " + (opt.secret ? std::string("invalid value") : *err));
+    }
+}
+
+void apply_file(ConfigLoad& load, const std::string& path, const std::string& text) {
+    std::istringstream in(text);
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        std::string_view l = trim(line);
+        if (l.empty() || l.front() == '#') continue;
+        std::string where = path + ":" + std::to_string(lineno);
+        auto eq = l.find('=');
+        if (eq == std::string_view::npos) {
+            load.errors.push_back(where + ": expected 'key = value'");
+            continue;
+        }
+        auto key = trim(l.substr(0, eq));
+        auto value = trim(l.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        const auto* opt = find_option(key);
+        if (!opt) {
+            load.errors.push_back(where + ": unknown key '" + std::string(key) + "'");
+            continue;
+        }
+        apply(load, *opt, value, where + ": " + std::string(key));
+    }
+}
+
+}  // namespace
+
+const std::vector<ConfigOption>& config_options() { return kOptions; }
+
+std::string env_name(std::string_view key) {
+    std::string out = "WSGW_";
+    for (char c : key) out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    return out;
+}
+
+std::string flag_name(std::string_view key) {
+    std::string out = "--";
+    for (char c : key) out.push_back(c == '_' ? '-' : c);
+    return out;
+}
+
+std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error) {
+    ListenAddress out;
+    std::string_view port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+            error = "must be host:port or [ipv6]:port";
+            return std::nullopt;
+        }
+        out.host = std::string(text.substr(1, close - 1));
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) {
+            error = "must be host:port or [ipv6]:port (got \"" + std::string(text) + "\")";
+            return std::nullopt;
+        }
+        out.host = std::string(text.substr(0, colon));
+        port = text.substr(colon + 1);
+    }
+    auto p = to_uint(port);
+    if (out.host.empty() || !p || *p > 65535) {
+        error = "must be host:port with a port from 0 to 65535 (got \"" + std::string(text) + "\")";
+        return std::nullopt;
+    }
+    out.port = static_cast<std::uint16_t>(*p);
+    return out;
+}
+
+std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error) {
+    RedisEndpoint ep;
+    if (text.starts_with("unix://")) {
+        auto rest = text.substr(7);
+        auto q = rest.find('?');
+        ep.unix_socket = true;
+        ep.path = std::string(rest.substr(0, q));
+        if (ep.path.empty() || ep.path.front() != '/') {
+            error = "unix:// needs an absolute socket path (unix:///run/redis.sock)";
+            return std::nullopt;
+        }
+        if (q != std::string_view::npos) {
+            auto query = rest.substr(q + 1);
+            if (!query.starts_with("db=") || !to_uint(query.substr(3))) {
+                error = "unix:// accepts only ?db=N";
+                return std::nullopt;
+            }
+            ep.db = static_cast<int>(*to_uint(query.substr(3)));
+        }
+        return ep;
+    }
+    if (!text.starts_with("redis://")) {
+        error = "must start with redis:// or unix:// (got a value with another scheme)";
+        return std::nullopt;
+    }
+    auto rest = text.substr(8);
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        auto userinfo = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos) {
+            ep.password = std::string(userinfo);  // redis://password@host, as some clients accept
+        } else {
+            ep.username = std::string(userinfo.substr(0, colon));
+            ep.password = std::string(userinfo.substr(colon + 1));
+        }
+    }
+    auto slash = rest.find('/');
+    auto hostport = rest.substr(0, slash);
+    if (slash != std::string_view::npos && slash + 1 < rest.size()) {
+        auto db = to_uint(rest.substr(slash + 1));
+        if (!db || *db > 1'000'000) {
+            error = "database must be a non-negative integer (redis://host:port/N)";
+            return std::nullopt;
+        }
+        ep.db = static_cast<int>(*db);
+    }
+    if (hostport.empty()) {
+        error = "needs a host (redis://host:port/db)";
+        return std::nullopt;
+    }
+    if (hostport.front() == '[') {
+        auto close = hostport.find(']');
+        if (close == std::string_view::npos) {
+            error = "has an unterminated [ipv6] host";
+            return std::nullopt;
+        }
+        ep.host = std::string(hostport.substr(1, close - 1));
+        hostport = hostport.substr(close + 1);
+        if (!hostport.empty() && hostport.front() != ':') {
+            error = "expected :port after the [ipv6] host";
+            return std::nullopt;
+        }
+        if (!hostport.empty()) hostport = hostport.substr(1);
+        else hostport = "6379";
+    } else {
+        auto colon = hostport.find(':');
+        ep.host = std::string(hostport.substr(0, colon));
+        hostport = colon == std::string_view::npos ? std::string_view("6379") : hostport.substr(colon + 1);
+    }
+    auto port = to_uint(hostport);
+    if (ep.host.empty() || !port || *port == 0 || *port > 65535) {
+        error = "needs host and a port from 1 to 65535 (redis://host:port/db)";
+        return std::nullopt;
+    }
+    ep.port = static_cast<std::uint16_t>(*port);
+    return ep;
+}
+
+ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& env, const FileReader& read_file,
+                       unsigned hardware_threads) {
+    ConfigLoad load;
+    load.config.threads = hardware_threads == 0 ? 1 : hardware_threads;
+    // Derived fields start consistent with the defaults.
+    std::string ignored;
+    load.config.listen_address = *parse_listen(load.config.listen, ignored);
+    load.config.redis = *parse_redis_url(load.config.redis_url, ignored);
+
+    // Flags are split first: --config must be known before the file is read, and the file
+    // and the environment must be applied before flags override them.
+    std::vector<std::pair<const ConfigOption*, std::string>> flags;
+    std::optional<std::string> config_path = env("WSGW_CONFIG");
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view arg = args[i];
+        if (arg == "--help" || arg == "-h") {
+            load.show_help = true;
+            continue;
+        }
+        if (arg == "--version" || arg == "-V") {
+            load.show_version = true;
+            continue;
+        }
+        if (!arg.starts_with("--")) {
+            load.errors.push_back("unexpected argument '" + std::string(arg) + "' (see --help)");
+            continue;
+        }
+        std::string name(arg.substr(2));
+        std::optional<std::string> value;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name.resize(eq);
+        }
+        for (auto& ch : name)
+            if (ch == '-') ch = '_';
+        const ConfigOption* opt = name == "config" ? nullptr : find_option(name);
+        if (name != "config" && !opt) {
+            load.errors.push_back("unknown flag --" + std::string(arg.substr(2, arg.find('=') - 2)) + " (see --help)");
+            continue;
+        }
+        if (!value) {
+            if (i + 1 >= args.size()) {
+                load.errors.push_back(flag_name(name) + ": needs a value");
+                continue;
+            }
+            value = args[++i];
+        }
+        if (!opt)
+            config_path = *value;
+        else
+            flags.emplace_back(opt, *value);
+    }
+    if (load.show_help || load.show_version) return load;
+
+    if (config_path) {
+        auto text = read_file(*config_path);
+        if (!text)
+            load.errors.push_back("--config: cannot read " + *config_path);
+        else
+            apply_file(load, *config_path, *text);
+    }
+    for (const auto& opt : kOptions) {
+        auto name = env_name(opt.key);
+        if (auto v = env(name)) apply(load, opt, *v, name);
+    }
+    for (const auto& [opt, value] : flags) apply(load, *opt, value, flag_name(opt->key));
+
+    const Config& c = load.config;
+    if (c.jwt_secret.empty())
+        load.errors.push_back("WSGW_JWT_SECRET: is required (set jwt_secret in the file, the env var, or "
+                              "--jwt-secret); without it no client could be authenticated");
+    if (c.redis_reconnect_min_ms > c.redis_reconnect_max_ms)
+        load.errors.push_back("redis_reconnect_min_ms: must not exceed redis_reconnect_max_ms");
+    return load;
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const Config& config) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& opt : kOptions) out.emplace_back(std::string(opt.key), opt.show(config));
+    return out;
+}
+
+std::string usage_text() {
+    std::string out =
+        "Usage: ws-gateway [--config PATH] [--KEY VALUE ...]\n"
+        "\n"
+        "Pushes messages published on Redis (user_noti:{user}, project:{project}:{user}) to the\n"
+        "WebSocket clients of each user. Sources, later ones winning: built-in defaults, the\n"
+        "config file (--config PATH or WSGW_CONFIG; 'key = value' lines), WSGW_<KEY>\n"
+        "environment variables, then flags.\n"
+        "\n"
+        "  -h, --help       show this help\n"
+        "  -V, --version    show the version\n"
+        "  --config PATH    read a config file\n\n";
+    Config defaults;
+    defaults.threads = 0;
+    for (const auto& opt : kOptions) {
+        out += "  " + flag_name(opt.key) + "  (" + env_name(opt.key) + ")\n      " + std::string(opt.help);
+        if (!opt.secret) {
+            auto d = opt.show(defaults);
+            out += " Default: " + (opt.key == "threads" ? std::string("number of cores") : d.empty() ? "(empty)" : d) + ".";
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace wsgw

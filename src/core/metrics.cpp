@@ -1,0 +1,102 @@
+#include "wsgw/metrics.hpp"
+
+namespace wsgw {
+
+namespace {
+
+constexpr std::array<std::string_view, kDisconnectReasonCount> kDisconnectNames = {
+    "client_close", "slow_consumer", "binary_frame", "frame_too_big", "timeout", "error", "shutdown"};
+constexpr std::array<std::string_view, kHttpRejectionCount> kHttpNames = {
+    "bad_request", "not_found", "method_not_allowed", "bad_project_id", "request_too_large"};
+
+std::size_t received_index(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
+    return (static_cast<std::size_t>(kind) * kMessageTypeCount + static_cast<std::size_t>(type)) *
+               kPayloadFormatCount +
+           static_cast<std::size_t>(format);
+}
+
+std::uint64_t load(const Counter& c) noexcept { return c.load(std::memory_order_relaxed); }
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value) {
+    out.append(name);
+    if (!labels.empty()) out.append("{").append(labels).append("}");
+    out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+template <std::size_t N, class NameFn>
+void labelled(std::string& out, std::string_view name, std::string_view label, const std::array<Counter, N>& values,
+              NameFn name_of) {
+    for (std::size_t i = 0; i < N; ++i)
+        sample(out, name, std::string(label) + "=\"" + std::string(name_of(i)) + "\"", load(values[i]));
+}
+
+}  // namespace
+
+std::string_view to_string(DisconnectReason r) noexcept { return kDisconnectNames[static_cast<std::size_t>(r)]; }
+std::string_view to_string(HttpRejection r) noexcept { return kHttpNames[static_cast<std::size_t>(r)]; }
+
+void Metrics::count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
+    add(received[received_index(kind, type, format)]);
+}
+
+std::string render_prometheus(const Metrics& m) {
+    std::string out;
+    out.reserve(8192);
+    header(out, "wsgw_connections", "gauge", "Open WebSocket connections.");
+    sample(out, "wsgw_connections", "",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.connections_open.load(std::memory_order_relaxed))));
+    header(out, "wsgw_connections_total", "counter", "WebSocket connections accepted since start.");
+    sample(out, "wsgw_connections_total", "", load(m.connections_total));
+
+    header(out, "wsgw_messages_received_total", "counter", "Valid messages received from Redis.");
+    for (auto kind : {ChannelKind::user, ChannelKind::project})
+        for (std::size_t t = 0; t < kMessageTypeCount; ++t)
+            for (std::size_t f = 0; f < kPayloadFormatCount; ++f) {
+                auto type = static_cast<MessageType>(t);
+                auto format = static_cast<PayloadFormat>(f);
+                bool progress = type == MessageType::project_progress || type == MessageType::project_completed;
+                if (type == MessageType::ping || type == MessageType::pong) continue;
+                if (progress == (format == PayloadFormat::plain)) continue;  // impossible combinations
+                std::string labels = "kind=\"" + std::string(to_string(kind)) + "\",type=\"" +
+                                     std::string(to_string(type)) + "\",format=\"" + std::string(to_string(format)) + "\"";
+                sample(out, "wsgw_messages_received_total", labels, load(m.received[received_index(kind, type, format)]));
+            }
+
+    header(out, "wsgw_messages_dropped_total", "counter", "Messages from Redis dropped, by reason.");
+    labelled(out, "wsgw_messages_dropped_total", "reason", m.dropped,
+             [](std::size_t i) { return to_string(static_cast<DropReason>(i)); });
+    header(out, "wsgw_deliveries_total", "counter", "Frames queued to sockets.");
+    sample(out, "wsgw_deliveries_total", "", load(m.deliveries));
+    header(out, "wsgw_deliveries_coalesced_total", "counter",
+           "Queued project_progress frames replaced by a newer one for the same project.");
+    sample(out, "wsgw_deliveries_coalesced_total", "", load(m.coalesced));
+    header(out, "wsgw_disconnects_total", "counter", "WebSocket connections closed, by reason.");
+    labelled(out, "wsgw_disconnects_total", "reason", m.disconnects,
+             [](std::size_t i) { return to_string(static_cast<DisconnectReason>(i)); });
+    header(out, "wsgw_auth_failures_total", "counter", "Upgrade requests refused with 401, by reason.");
+    labelled(out, "wsgw_auth_failures_total", "reason", m.auth_failures,
+             [](std::size_t i) { return to_string(static_cast<AuthFailure>(i)); });
+    header(out, "wsgw_http_rejections_total", "counter", "HTTP requests answered with 4xx other than 401.");
+    labelled(out, "wsgw_http_rejections_total", "reason", m.http_rejections,
+             [](std::size_t i) { return to_string(static_cast<HttpRejection>(i)); });
+    header(out, "wsgw_client_messages_total", "counter", "Text frames received from clients.");
+    sample(out, "wsgw_client_messages_total", "kind=\"ping\"", load(m.client_pings));
+    sample(out, "wsgw_client_messages_total", "kind=\"ignored\"", load(m.client_ignored));
+
+    header(out, "wsgw_redis_connected", "gauge", "1 while the Redis connection is up.");
+    sample(out, "wsgw_redis_connected", "", static_cast<std::uint64_t>(m.redis_connected.load()));
+    header(out, "wsgw_redis_subscribed", "gauge", "1 while both pattern subscriptions are confirmed.");
+    sample(out, "wsgw_redis_subscribed", "", static_cast<std::uint64_t>(m.redis_subscribed.load()));
+    header(out, "wsgw_redis_connects_total", "counter", "Redis connections established.");
+    sample(out, "wsgw_redis_connects_total", "", load(m.redis_connects));
+    header(out, "wsgw_redis_disconnects_total", "counter", "Redis connections lost.");
+    sample(out, "wsgw_redis_disconnects_total", "", load(m.redis_disconnects));
+    return out;
+}
+
+}  // namespace wsgw

@@ -1,0 +1,48 @@
+#pragma once
+// Wires the parts together: one shard per I/O thread, the listener, the Redis subscriber, the
+// validator between Redis and the shards, and signal handling.
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <vector>
+
+#include "net/shard.hpp"
+#include "wsgw/config.hpp"
+#include "wsgw/log_limiter.hpp"
+#include "wsgw/message.hpp"
+
+namespace wsgw {
+
+class Listener;
+class RedisSubscriber;
+
+class Gateway {
+public:
+    // Throws when the listen address cannot be bound.
+    explicit Gateway(const Config& config);
+    ~Gateway();
+
+    // Runs until SIGINT/SIGTERM (or stop()) and every thread has finished.
+    void run();
+
+private:
+    void on_redis_message(std::string_view channel, std::string_view payload);
+    void dispatch(const Channel& channel, Message&& message);
+    void begin_shutdown(const char* cause);
+    void await_sessions_closed();
+    void stop_all();
+
+    Config config_;
+    GatewayContext ctx_;
+    MessageLimits limits_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::shared_ptr<Listener> listener_;
+    std::unique_ptr<RedisSubscriber> subscriber_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer shutdown_timer_;
+    std::chrono::steady_clock::time_point shutdown_deadline_;
+    LogLimiter drop_log_limiter_{20};
+    bool shutting_down_ = false;
+};
+
+}  // namespace wsgw
