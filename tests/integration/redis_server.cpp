@@ -1,0 +1,87 @@
+#include "redis_server.hpp"
+
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "process_util.hpp"
+
+namespace wsgw::test {
+
+namespace {
+struct ContextFree {
+    void operator()(redisContext* c) const { redisFree(c); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
+
+ContextPtr connect(std::uint16_t port) {
+    timeval tv{1, 0};
+    ContextPtr c(redisConnectWithTimeout("127.0.0.1", port, tv));
+    if (!c || c->err) return nullptr;
+    redisSetTimeout(c.get(), tv);
+    return c;
+}
+}  // namespace
+
+RedisServer::RedisServer(std::uint16_t port, const std::string& extra_args)
+    : port_(port ? port : free_port()), extra_args_(extra_args) {
+    start();
+}
+
+RedisServer::~RedisServer() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        wait_exit(pid_, std::chrono::milliseconds(5000));
+    }
+}
+
+void RedisServer::start() {
+    std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                     "--save", "", "--appendonly", "no", "--daemonize", "no"};
+    std::istringstream extra(extra_args_);
+    for (std::string a; extra >> a;) argv.push_back(a);
+    pid_ = spawn(argv, {}, "");
+    bool up = eventually([&] {
+        auto c = connect(port_);
+        if (!c) return false;
+        auto* r = static_cast<redisReply*>(redisCommand(c.get(), "PING"));
+        bool ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r) freeReplyObject(r);
+        return ok;
+    });
+    if (!up) throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
+}
+
+void RedisServer::kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_, std::chrono::milliseconds(5000));
+    pid_ = -1;
+}
+
+long long RedisServer::publish(const std::string& channel, const std::string& payload) const {
+    auto c = connect(port_);
+    if (!c) return -1;
+    auto* r = static_cast<redisReply*>(
+        redisCommand(c.get(), "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size()));
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r) freeReplyObject(r);
+    return n;
+}
+
+std::string RedisServer::command(const std::string& cmd) const {
+    auto c = connect(port_);
+    if (!c) return "";
+    auto* r = static_cast<redisReply*>(redisCommand(c.get(), cmd.c_str()));
+    std::string out;
+    if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) out.assign(r->str, r->len);
+    if (r && r->type == REDIS_REPLY_INTEGER) out = std::to_string(r->integer);
+    if (r) freeReplyObject(r);
+    return out;
+}
+
+}  // namespace wsgw::test

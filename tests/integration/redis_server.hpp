@@ -1,0 +1,36 @@
+#pragma once
+// A real redis-server on a free loopback port, for one test suite.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace wsgw::test {
+
+class RedisServer {
+public:
+    // Starts redis-server (from PATH) and waits until it answers PING. extra_args are appended.
+    explicit RedisServer(std::uint16_t port = 0, const std::string& extra_args = "");
+    ~RedisServer();
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+    // PUBLISH; returns the number of subscribers that received it (the gateway counts as one).
+    long long publish(const std::string& channel, const std::string& payload) const;
+    // Sends any command and returns the reply as text ("" on error).
+    std::string command(const std::string& cmd) const;
+
+    void kill_hard();  // SIGKILL, no cleanup
+    void start();      // (re)start on the same port
+    bool running() const { return pid_ > 0; }
+
+private:
+    std::uint16_t port_;
+    std::string extra_args_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace wsgw::test
