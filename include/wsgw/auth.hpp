@@ -11,7 +11,7 @@ namespace wsgw {
 enum class AuthFailure {
     missing_token,
     malformed,          // not three base64url parts, or header/claims not JSON objects
-    alg_not_allowed,    // anything but HS256, including "none"
+    alg_not_allowed,    // anything but the configured algorithm, including "none"
     bad_signature,
     missing_subject,    // the user claim is absent or not a string
     invalid_subject,    // the user claim is not a valid id (1-64 of [A-Za-z0-9_-])
@@ -22,8 +22,14 @@ enum class AuthFailure {
 inline constexpr std::size_t kAuthFailureCount = 9;
 std::string_view to_string(AuthFailure f) noexcept;
 
+enum class JwtAlgorithm { hs256, rs256, es256 };
+std::string_view to_string(JwtAlgorithm a) noexcept;
+std::optional<JwtAlgorithm> parse_jwt_algorithm(std::string_view name) noexcept;
+
 struct AuthConfig {
-    std::string secret;
+    JwtAlgorithm algorithm = JwtAlgorithm::hs256;  // the only algorithm tokens may use
+    std::string secret;      // HS256
+    std::string public_key;  // PEM, RS256/ES256
     std::string user_claim = "sub";
     std::chrono::seconds leeway{5};
     std::size_t max_token_bytes = 8192;
@@ -49,11 +55,15 @@ private:
     AuthFailure failure_ = AuthFailure::missing_token;
 };
 
-// Verifies an HS256 JWT: algorithm pinned before the signature is checked, `exp` required,
-// `nbf` honoured, both with `leeway`.
+// Verifies a JWT: the configured algorithm is pinned before the signature is checked, `exp`
+// required, `nbf` honoured, both with `leeway`.
 AuthResult verify_token(std::string_view token, const AuthConfig& config, std::chrono::system_clock::time_point now);
 
-// Signs `claims_json` (a JSON object) with HS256. For the dev token tool and the tests.
-std::string sign_hs256(std::string_view claims_json, std::string_view secret);
+// Signs `claims_json` (a JSON object). `key` is the HS256 secret or a PEM private key.
+// For the dev token tool and the tests.
+std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view key);
+inline std::string sign_hs256(std::string_view claims_json, std::string_view secret) {
+    return sign_token(claims_json, JwtAlgorithm::hs256, secret);
+}
 
 }  // namespace wsgw

@@ -48,10 +48,24 @@ struct Config {
     std::uint64_t redis_connect_timeout_ms = 3'000;
     std::uint64_t redis_reconnect_min_ms = 100;
     std::uint64_t redis_reconnect_max_ms = 5'000;
+    std::string jwt_algorithm = "HS256";
+    std::string jwt_public_key_file;
+    std::string allowed_origins;
+    std::string trusted_proxies;
+    std::uint64_t max_connections = 50'000;
+    std::uint64_t max_connections_per_user = 32;
+    std::uint64_t max_connections_per_address = 512;
+    std::uint64_t client_messages_per_second = 10;
+    std::uint64_t client_messages_burst = 20;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::uint64_t shutdown_grace_ms = 0;
+    std::uint64_t shutdown_timeout_ms = 5'000;
 
-    // Derived by validation from `listen` and `redis_url`.
+    // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;
     RedisEndpoint redis;
+    std::string jwt_public_key;  // PEM, read from jwt_public_key_file
 };
 
 struct ConfigOption {

@@ -12,12 +12,34 @@
 
 namespace wsgw {
 
-enum class DisconnectReason { client_close, slow_consumer, binary_frame, frame_too_big, timeout, error, shutdown };
-inline constexpr std::size_t kDisconnectReasonCount = 7;
+enum class DisconnectReason {
+    client_close,
+    slow_consumer,
+    binary_frame,
+    frame_too_big,
+    rate_limited,
+    token_expired,
+    timeout,
+    error,
+    shutdown,
+};
+inline constexpr std::size_t kDisconnectReasonCount = 9;
 std::string_view to_string(DisconnectReason r) noexcept;
 
-enum class HttpRejection { bad_request, not_found, method_not_allowed, bad_project_id, request_too_large };
-inline constexpr std::size_t kHttpRejectionCount = 5;
+enum class HttpRejection {
+    bad_request,
+    not_found,
+    method_not_allowed,
+    bad_project_id,
+    request_too_large,
+    forbidden_origin,
+    over_capacity,      // max_connections
+    over_user_limit,    // max_connections_per_user
+    over_address_limit, // max_connections_per_address
+    draining,
+    tls_handshake_failed,
+};
+inline constexpr std::size_t kHttpRejectionCount = 11;
 std::string_view to_string(HttpRejection r) noexcept;
 
 using Counter = std::atomic<std::uint64_t>;

@@ -2,6 +2,7 @@
 
 #include <jwt.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -64,13 +65,40 @@ std::optional<json> decode_object(std::string_view part) {
 std::optional<std::chrono::system_clock::time_point> numeric_date(const json& v) {
     if (!v.is_number()) return std::nullopt;
     double secs = v.get<double>();
-    // Keep far-future or hostile values from overflowing the clock's representation.
-    if (!std::isfinite(secs) || secs < 0 || secs > 1e11) return std::nullopt;
+    if (!std::isfinite(secs) || secs < 0) return std::nullopt;
+    // Far-future values are clamped (to 2096) so that time arithmetic in nanoseconds, here and
+    // in the expiry timer of open sockets, cannot overflow.
+    secs = std::min(secs, 4e9);
     return std::chrono::system_clock::time_point(
         std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(secs)));
 }
 
+jwt_alg_t to_libjwt(JwtAlgorithm a) noexcept {
+    switch (a) {
+        case JwtAlgorithm::rs256: return JWT_ALG_RS256;
+        case JwtAlgorithm::es256: return JWT_ALG_ES256;
+        case JwtAlgorithm::hs256: break;
+    }
+    return JWT_ALG_HS256;
+}
+
 }  // namespace
+
+std::string_view to_string(JwtAlgorithm a) noexcept {
+    switch (a) {
+        case JwtAlgorithm::rs256: return "RS256";
+        case JwtAlgorithm::es256: return "ES256";
+        case JwtAlgorithm::hs256: break;
+    }
+    return "HS256";
+}
+
+std::optional<JwtAlgorithm> parse_jwt_algorithm(std::string_view name) noexcept {
+    if (name == "HS256") return JwtAlgorithm::hs256;
+    if (name == "RS256") return JwtAlgorithm::rs256;
+    if (name == "ES256") return JwtAlgorithm::es256;
+    return std::nullopt;
+}
 
 std::string_view to_string(AuthFailure f) noexcept {
     static constexpr std::array<std::string_view, kAuthFailureCount> kNames = {
@@ -95,16 +123,19 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     // Pin the algorithm before verifying: a token must never choose how it is checked
     // ("alg":"none", or an asymmetric alg whose public key would be fed in as an HMAC secret).
     auto alg = header->find("alg");
-    if (alg == header->end() || !alg->is_string() || alg->get_ref<const std::string&>() != "HS256")
+    if (alg == header->end() || !alg->is_string() || alg->get_ref<const std::string&>() != to_string(config.algorithm))
         return AuthResult::failure(F::alg_not_allowed);
     if (token.size() == dot2 + 1) return AuthResult::failure(F::bad_signature);
 
+    const std::string& key = config.algorithm == JwtAlgorithm::hs256 ? config.secret : config.public_key;
+    if (key.empty()) return AuthResult::failure(F::bad_signature);
     jwt_t* raw = nullptr;
     std::string token_z(token);
-    int rc = jwt_decode(&raw, token_z.c_str(), reinterpret_cast<const unsigned char*>(config.secret.data()),
-                        static_cast<int>(config.secret.size()));
+    int rc = jwt_decode(&raw, token_z.c_str(), reinterpret_cast<const unsigned char*>(key.data()),
+                        static_cast<int>(key.size()));
     JwtPtr jwt(raw);
-    if (rc != 0 || !jwt || jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return AuthResult::failure(F::bad_signature);
+    if (rc != 0 || !jwt || jwt_get_alg(jwt.get()) != to_libjwt(config.algorithm))
+        return AuthResult::failure(F::bad_signature);
 
     // Claims are read from the same bytes libjwt has just verified.
     auto exp_it = claims->find("exp");
@@ -124,15 +155,15 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     return AuthResult::success(Identity{user, *exp});
 }
 
-std::string sign_hs256(std::string_view claims_json, std::string_view secret) {
+std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view secret) {
     jwt_t* raw = nullptr;
     if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
     JwtPtr jwt(raw);
     std::string claims(claims_json);
     if (jwt_add_grants_json(jwt.get(), claims.c_str()) != 0) throw std::invalid_argument("claims are not a JSON object");
-    if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
+    if (jwt_set_alg(jwt.get(), to_libjwt(algorithm), reinterpret_cast<const unsigned char*>(secret.data()),
                     static_cast<int>(secret.size())) != 0)
-        throw std::invalid_argument("cannot sign with this secret");
+        throw std::invalid_argument("cannot sign with this key");
     std::unique_ptr<char, decltype(&std::free)> out(jwt_encode_str(jwt.get()), &std::free);
     if (!out) throw std::runtime_error("jwt_encode_str failed");
     return out.get();

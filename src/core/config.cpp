@@ -1,6 +1,9 @@
 #include "wsgw/config.hpp"
 
 #include <charconv>
+
+#include "wsgw/client_address.hpp"
+#include "wsgw/origin.hpp"
 #include <sstream>
 
 namespace wsgw {
@@ -94,6 +97,27 @@ std::optional<std::string> set_redis_url(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_jwt_algorithm(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v != "HS256" && v != "RS256" && v != "ES256") return "must be HS256, RS256 or ES256 (got \"" + std::string(v) + "\")";
+    c.jwt_algorithm = std::string(v);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_origins(Config& c, std::string_view v) {
+    std::string err;
+    if (!OriginPolicy::parse(v, err)) return err;
+    c.allowed_origins = std::string(trim(v));
+    return std::nullopt;
+}
+
+std::optional<std::string> set_proxies(Config& c, std::string_view v) {
+    std::string err;
+    if (!TrustedProxies::parse(v, err)) return err;
+    c.trusted_proxies = std::string(trim(v));
+    return std::nullopt;
+}
+
 std::string redacted_redis_url(const Config& c) {
     if (c.redis.password.empty()) return c.redis_url;
     std::string out = "redis://";
@@ -142,6 +166,34 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::redis_reconnect_min_ms, 10, 60'000>, show_uint<&Config::redis_reconnect_min_ms>},
     {"redis_reconnect_max_ms", "Longest delay between Redis reconnect attempts.", false,
      set_uint<&Config::redis_reconnect_max_ms, 10, 300'000>, show_uint<&Config::redis_reconnect_max_ms>},
+    {"jwt_algorithm", "Token signature algorithm: HS256 (jwt_secret), RS256 or ES256 (jwt_public_key_file).", false,
+     set_jwt_algorithm, show_text<&Config::jwt_algorithm>},
+    {"jwt_public_key_file", "PEM public key that verifies RS256/ES256 tokens.", false,
+     set_text<&Config::jwt_public_key_file>, show_text<&Config::jwt_public_key_file>},
+    {"allowed_origins",
+     "Comma-separated origins allowed to open sockets (https://app.example.com, https://*.example.com); empty: no check.",
+     false, set_origins, show_text<&Config::allowed_origins>},
+    {"trusted_proxies",
+     "Comma-separated proxy addresses/CIDRs whose X-Forwarded-For and X-Real-IP are believed; empty: none.", false,
+     set_proxies, show_text<&Config::trusted_proxies>},
+    {"max_connections", "WebSocket connections the process accepts in all; more get HTTP 503.", false,
+     set_uint<&Config::max_connections, 1, 10'000'000>, show_uint<&Config::max_connections>},
+    {"max_connections_per_user", "WebSocket connections one user may hold; more get HTTP 429.", false,
+     set_uint<&Config::max_connections_per_user, 1, 1'000'000>, show_uint<&Config::max_connections_per_user>},
+    {"max_connections_per_address", "WebSocket connections one client address may hold; more get HTTP 429.", false,
+     set_uint<&Config::max_connections_per_address, 1, 10'000'000>, show_uint<&Config::max_connections_per_address>},
+    {"client_messages_per_second", "Sustained rate of frames a client may send; faster closes the socket (1008).",
+     false, set_uint<&Config::client_messages_per_second, 1, 100'000>, show_uint<&Config::client_messages_per_second>},
+    {"client_messages_burst", "Frames a client may send at once before the rate applies.", false,
+     set_uint<&Config::client_messages_burst, 1, 100'000>, show_uint<&Config::client_messages_burst>},
+    {"tls_cert_file", "PEM certificate chain; with tls_key_file the port serves wss:// and https:// only.", false,
+     set_text<&Config::tls_cert_file>, show_text<&Config::tls_cert_file>},
+    {"tls_key_file", "PEM private key for tls_cert_file. Reloaded with the certificate on SIGHUP.", false,
+     set_text<&Config::tls_key_file>, show_text<&Config::tls_key_file>},
+    {"shutdown_grace_ms", "On SIGTERM: time to keep delivering (readyz 503, no new sockets) before closing sockets.",
+     false, set_uint<&Config::shutdown_grace_ms, 0, 3'600'000>, show_uint<&Config::shutdown_grace_ms>},
+    {"shutdown_timeout_ms", "On SIGTERM, after the grace period: time allowed for close handshakes before exit.",
+     false, set_uint<&Config::shutdown_timeout_ms, 0, 600'000>, show_uint<&Config::shutdown_timeout_ms>},
 };
 
 const ConfigOption* find_option(std::string_view key) {
@@ -374,10 +426,24 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     }
     for (const auto& [opt, value] : flags) apply(load, *opt, value, flag_name(opt->key));
 
-    const Config& c = load.config;
-    if (c.jwt_secret.empty())
+    Config& c = load.config;
+    if (c.jwt_algorithm == "HS256" && c.jwt_secret.empty())
         load.errors.push_back("WSGW_JWT_SECRET: is required (set jwt_secret in the file, the env var, or "
                               "--jwt-secret); without it no client could be authenticated");
+    if (c.jwt_algorithm != "HS256") {
+        if (c.jwt_public_key_file.empty()) {
+            load.errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: is required when jwt_algorithm is " + c.jwt_algorithm);
+        } else if (auto key = read_file(c.jwt_public_key_file);
+                   !key || key->find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+            load.errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: cannot read a PEM public key from " + c.jwt_public_key_file);
+        } else {
+            c.jwt_public_key = *key;
+        }
+    }
+    if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+        load.errors.push_back("WSGW_TLS_CERT_FILE/WSGW_TLS_KEY_FILE: set both or neither");
+    if (c.client_messages_burst < 1)
+        load.errors.push_back("client_messages_burst: must be at least 1");
     if (c.redis_reconnect_min_ms > c.redis_reconnect_max_ms)
         load.errors.push_back("redis_reconnect_min_ms: must not exceed redis_reconnect_max_ms");
     return load;

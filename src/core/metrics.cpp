@@ -5,9 +5,12 @@ namespace wsgw {
 namespace {
 
 constexpr std::array<std::string_view, kDisconnectReasonCount> kDisconnectNames = {
-    "client_close", "slow_consumer", "binary_frame", "frame_too_big", "timeout", "error", "shutdown"};
+    "client_close", "slow_consumer", "binary_frame", "frame_too_big", "rate_limited",
+    "token_expired", "timeout",       "error",        "shutdown"};
 constexpr std::array<std::string_view, kHttpRejectionCount> kHttpNames = {
-    "bad_request", "not_found", "method_not_allowed", "bad_project_id", "request_too_large"};
+    "bad_request",      "not_found",     "method_not_allowed", "bad_project_id",
+    "request_too_large", "forbidden_origin", "over_capacity",  "over_user_limit",
+    "over_address_limit", "draining",     "tls_handshake_failed"};
 
 std::size_t received_index(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
     return (static_cast<std::size_t>(kind) * kMessageTypeCount + static_cast<std::size_t>(type)) *
@@ -81,7 +84,8 @@ std::string render_prometheus(const Metrics& m) {
     header(out, "wsgw_auth_failures_total", "counter", "Upgrade requests refused with 401, by reason.");
     labelled(out, "wsgw_auth_failures_total", "reason", m.auth_failures,
              [](std::size_t i) { return to_string(static_cast<AuthFailure>(i)); });
-    header(out, "wsgw_http_rejections_total", "counter", "HTTP requests answered with 4xx other than 401.");
+    header(out, "wsgw_http_rejections_total", "counter",
+           "HTTP requests refused (other than 401), and failed TLS handshakes, by reason.");
     labelled(out, "wsgw_http_rejections_total", "reason", m.http_rejections,
              [](std::size_t i) { return to_string(static_cast<HttpRejection>(i)); });
     header(out, "wsgw_client_messages_total", "counter", "Text frames received from clients.");

@@ -7,7 +7,7 @@
 #include "net/listener.hpp"
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
-#include "net/ws_session.hpp"
+#include "net/tls_context.hpp"
 #include "wsgw/close_codes.hpp"
 
 namespace wsgw {
@@ -16,28 +16,40 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-// How long open sockets get to finish their close handshakes at shutdown.
-constexpr auto kShutdownTimeout = 5s;
+
+std::vector<std::unique_ptr<Shard>> make_shards(std::size_t n) {
+    std::vector<std::unique_ptr<Shard>> v;
+    for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) v.push_back(std::make_unique<Shard>(i));
+    return v;
+}
+
 }  // namespace
 
 Gateway::Gateway(const Config& config)
     : config_(config),
-      shards_([&] {
-          std::vector<std::unique_ptr<Shard>> v;
-          for (std::size_t i = 0; i < config.threads; ++i) v.push_back(std::make_unique<Shard>(i));
-          return v;
-      }()),
+      ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address}),
+      shards_(make_shards(config.threads)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
+      hangup_(shards_.front()->ioc, SIGHUP),
       shutdown_timer_(shards_.front()->ioc) {
+    ctx_.auth.algorithm = parse_jwt_algorithm(config.jwt_algorithm).value_or(JwtAlgorithm::hs256);
     ctx_.auth.secret = config.jwt_secret;
+    ctx_.auth.public_key = config.jwt_public_key;
     ctx_.auth.user_claim = config.jwt_user_claim;
     ctx_.auth.leeway = std::chrono::seconds(config.jwt_leeway_s);
     ctx_.jwt_cookie = config.jwt_cookie;
+    std::string error;  // both lists were validated when the configuration was loaded
+    ctx_.origins = OriginPolicy::parse(config.allowed_origins, error).value_or(OriginPolicy{});
+    ctx_.proxies = TrustedProxies::parse(config.trusted_proxies, error).value_or(TrustedProxies{});
     ctx_.send_queue = {config.send_queue_max_messages, config.send_queue_max_bytes};
     ctx_.max_inbound_frame_bytes = config.max_inbound_frame_bytes;
     ctx_.max_http_request_bytes = config.max_http_request_bytes;
+    ctx_.client_messages_per_second = static_cast<double>(config.client_messages_per_second);
+    ctx_.client_messages_burst = static_cast<double>(config.client_messages_burst);
     ctx_.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
     ctx_.ping_interval = std::chrono::milliseconds(config.ws_ping_interval_ms);
+    if (!config.tls_cert_file.empty())
+        ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);
     limits_.max_bytes = config.max_message_bytes;
 
     listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address);
@@ -54,12 +66,14 @@ Gateway::~Gateway() = default;
 
 void Gateway::run() {
     auto local = listener_->local_endpoint();
-    log::info("listening", {{"address", local.address().to_string()}, {"port", local.port()}, {"threads", shards_.size()}});
+    log::info("listening", {{"address", local.address().to_string()},
+                            {"port", local.port()},
+                            {"threads", shards_.size()},
+                            {"tls", ctx_.tls != nullptr}});
     listener_->start();
     subscriber_->start();
-    signals_.async_wait([this](boost::system::error_code ec, int signo) {
-        if (!ec) begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
-    });
+    wait_for_signal();
+    wait_for_hangup();
 
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < shards_.size(); ++i) threads.emplace_back([s = shards_[i].get()] { s->ioc.run(); });
@@ -77,12 +91,13 @@ void Gateway::on_redis_message(std::string_view channel_name, std::string_view p
         ctx_.metrics.count_dropped(reason);
         std::uint64_t suppressed = 0;
         if (drop_log_limiter_.allow(std::chrono::steady_clock::now(), suppressed) || suppressed) {
-            log::warn("message_dropped", {{"reason", to_string(reason)},
-                                          {"detail", channel ? result->rejection().detail : "channel name has the wrong shape or an invalid id"},
-                                          {"channel", safe_prefix(channel_name, 160)},
-                                          {"bytes", payload.size()},
-                                          {"prefix", safe_prefix(payload, 64)},
-                                          {"suppressed_before", suppressed}});
+            log::warn("message_dropped",
+                      {{"reason", to_string(reason)},
+                       {"detail", channel ? result->rejection().detail : "channel name has the wrong shape or an invalid id"},
+                       {"channel", safe_prefix(channel_name, 160)},
+                       {"bytes", payload.size()},
+                       {"prefix", safe_prefix(payload, 64)},
+                       {"suppressed_before", suppressed}});
         }
         return;
     }
@@ -103,7 +118,7 @@ void Gateway::dispatch(const Channel& channel, Message&& message) {
     for (auto& shard : shards_) {
         // dispatch runs inline on the subscriber's own shard and posts to the others.
         asio::dispatch(shard->ioc, [delivery, s = shard.get(), &metrics = ctx_.metrics] {
-            auto n = s->registry.for_each_target(delivery->user_id, delivery->project_id, [&](WsSession* session) {
+            auto n = s->registry.for_each_target(delivery->user_id, delivery->project_id, [&](Session* session) {
                 session->send(OutboundPtr(delivery, &delivery->outbound));
             });
             if (n) Metrics::add(metrics.deliveries, n);
@@ -111,34 +126,69 @@ void Gateway::dispatch(const Channel& channel, Message&& message) {
     }
 }
 
-void Gateway::begin_shutdown(const char* cause) {
-    if (shutting_down_) return;
-    shutting_down_ = true;
-    ctx_.draining = true;
-    log::info("shutdown_started", {{"cause", cause}, {"connections", ctx_.metrics.connections_open.load()}});
-    // A second signal ends the process at once.
-    signals_.async_wait([](boost::system::error_code ec, int) {
-        if (!ec) {
-            log::warn("shutdown_forced");
+void Gateway::wait_for_signal() {
+    signals_.async_wait([this](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        if (shutting_down_) {
+            log::warn("shutdown_forced", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
             std::_Exit(1);
         }
+        begin_shutdown(signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        wait_for_signal();  // a second signal ends the process at once
     });
+}
+
+void Gateway::wait_for_hangup() {
+    hangup_.async_wait([this](boost::system::error_code ec, int) {
+        if (ec) return;
+        if (ctx_.tls) {
+            std::string error;
+            if (ctx_.tls->reload(error))
+                log::info("tls_reloaded", {{"cert", config_.tls_cert_file}});
+            else
+                log::error("tls_reload_failed", {{"error", error}});
+        } else {
+            log::info("sighup_ignored", {{"detail", "no TLS certificate configured"}});
+        }
+        wait_for_hangup();
+    });
+}
+
+void Gateway::begin_shutdown(const char* cause) {
+    shutting_down_ = true;
+    // Not ready at once, and no new sockets; open sockets keep receiving for the grace period.
+    ctx_.draining = true;
+    log::info("shutdown_started", {{"cause", cause},
+                                   {"connections", ctx_.metrics.connections_open.load()},
+                                   {"grace_ms", config_.shutdown_grace_ms}});
     listener_->stop();
+    shutdown_timer_.expires_after(std::chrono::milliseconds(config_.shutdown_grace_ms));
+    shutdown_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) close_sessions();
+    });
+}
+
+void Gateway::close_sessions() {
     subscriber_->stop();
     ctx_.redis_ready = false;
+    // Each socket writes what is already queued for it, then closes with 1001. Messages that
+    // were on their way to other shards were posted before these closes, so they go first.
     for (auto& shard : shards_) {
         asio::post(shard->ioc, [s = shard.get()] {
-            std::vector<WsSession*> sessions;
-            s->registry.for_each([&](WsSession* session) { sessions.push_back(session); });
-            for (auto* session : sessions) session->close(close_code::going_away, "server shutting down", DisconnectReason::shutdown);
+            std::vector<Session*> sessions;
+            s->registry.for_each([&](Session* session) { sessions.push_back(session); });
+            for (auto* session : sessions)
+                session->close(close_code::going_away, "server shutting down", DisconnectReason::shutdown, true);
         });
     }
-    shutdown_deadline_ = std::chrono::steady_clock::now() + kShutdownTimeout;
+    shutdown_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.shutdown_timeout_ms);
     await_sessions_closed();
 }
 
 void Gateway::await_sessions_closed() {
     if (ctx_.metrics.connections_open.load() <= 0 || std::chrono::steady_clock::now() >= shutdown_deadline_) {
+        if (ctx_.metrics.connections_open.load() > 0)
+            log::warn("shutdown_timeout", {{"connections", ctx_.metrics.connections_open.load()}});
         stop_all();
         return;
     }
@@ -150,6 +200,7 @@ void Gateway::await_sessions_closed() {
 
 void Gateway::stop_all() {
     signals_.cancel();
+    hangup_.cancel();
     for (auto& shard : shards_) {
         shard->work.reset();
         shard->ioc.stop();

@@ -1,6 +1,7 @@
 #pragma once
 // Wires the parts together: one shard per I/O thread, the listener, the Redis subscriber, the
-// validator between Redis and the shards, and signal handling.
+// validator between Redis and the shards, and signal handling (SIGTERM/SIGINT drain, SIGHUP
+// certificate reload).
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -18,17 +19,20 @@ class RedisSubscriber;
 
 class Gateway {
 public:
-    // Throws when the listen address cannot be bound.
+    // Throws when the listen address cannot be bound or the TLS files cannot be loaded.
     explicit Gateway(const Config& config);
     ~Gateway();
 
-    // Runs until SIGINT/SIGTERM (or stop()) and every thread has finished.
+    // Runs until a shutdown signal has been handled and every thread has finished.
     void run();
 
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
     void dispatch(const Channel& channel, Message&& message);
+    void wait_for_signal();
+    void wait_for_hangup();
     void begin_shutdown(const char* cause);
+    void close_sessions();
     void await_sessions_closed();
     void stop_all();
 
@@ -39,6 +43,7 @@ private:
     std::shared_ptr<Listener> listener_;
     std::unique_ptr<RedisSubscriber> subscriber_;
     boost::asio::signal_set signals_;
+    boost::asio::signal_set hangup_;
     boost::asio::steady_timer shutdown_timer_;
     std::chrono::steady_clock::time_point shutdown_deadline_;
     LogLimiter drop_log_limiter_{20};

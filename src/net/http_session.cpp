@@ -17,43 +17,73 @@ namespace wsgw {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
+namespace asio = boost::asio;
 
 namespace {
-
-std::string remote_of(const boost::asio::ip::tcp::socket& s) {
-    boost::system::error_code ec;
-    auto ep = s.remote_endpoint(ec);
-    if (ec) return "unknown";
-    auto addr = ep.address();
-    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
-}
 
 std::string error_body(std::string_view error, std::string_view reason) {
     return nlohmann::json{{"error", error}, {"reason", reason}}.dump();
 }
 
+std::optional<std::string_view> header(const http::request<http::empty_body>& req, http::field f) {
+    auto it = req.find(f);
+    if (it == req.end()) return std::nullopt;
+    return it->value();
+}
+
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Shard& shard, GatewayContext& ctx)
-    : stream_(std::move(socket)), shard_(shard), ctx_(ctx), remote_(remote_of(stream_.socket())) {}
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive)
+    : stream_(std::move(stream)), shard_(shard), ctx_(ctx), keepalive_(std::move(keepalive)) {
+    boost::system::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+        auto addr = ep.address();
+        if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+        peer_ip_ = addr.to_string();
+        remote_ = (addr.is_v6() ? "[" + peer_ip_ + "]" : peer_ip_) + ":" + std::to_string(ep.port());
+    } else {
+        peer_ip_ = remote_ = "unknown";
+    }
+}
 
-void HttpSession::start() { read(); }
+template <class Stream>
+void HttpSession<Stream>::start() {
+    if constexpr (kIsTls<Stream>) {
+        beast::get_lowest_layer(stream_).expires_after(ctx_.handshake_timeout);
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                [self = this->shared_from_this()](beast::error_code ec) {
+                                    if (ec) {
+                                        self->ctx_.metrics.count_http_rejection(HttpRejection::tls_handshake_failed);
+                                        log::debug("tls_handshake_failed", {{"remote", self->remote_}, {"error", ec.message()}});
+                                        return;
+                                    }
+                                    self->read();
+                                });
+    } else {
+        read();
+    }
+}
 
-void HttpSession::read() {
+template <class Stream>
+void HttpSession<Stream>::read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(ctx_.max_http_request_bytes));
     parser_->body_limit(0);  // every endpoint is a GET; a request body is refused
-    stream_.expires_after(ctx_.handshake_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    beast::get_lowest_layer(stream_).expires_after(ctx_.handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
 }
 
-void HttpSession::on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::eof ||
-        ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted) {
-        // Expected ends of a connection: the client left, idled, or the server is stopping.
-        beast::error_code ignored;
-        stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-        return;
+template <class Stream>
+void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == asio::ssl::error::stream_truncated) {
+        // Expected ends: the client left, idled, or the server is stopping. stream_truncated is
+        // a TLS peer that closed TCP without close_notify, which browsers routinely do.
+        return close_transport();
     }
     if (ec == http::error::header_limit) {
         ctx_.metrics.count_http_rejection(HttpRejection::request_too_large);
@@ -62,8 +92,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     }
     if (ec == http::error::body_limit) {
         ctx_.metrics.count_http_rejection(HttpRejection::request_too_large);
-        return reply_json(http::status::payload_too_large, error_body("request_too_large", "request bodies are not accepted"),
-                          false);
+        return reply_json(http::status::payload_too_large,
+                          error_body("request_too_large", "request bodies are not accepted"), false);
     }
     if (ec) {
         ctx_.metrics.count_http_rejection(HttpRejection::bad_request);
@@ -73,7 +103,8 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     handle(parser_->release());
 }
 
-void HttpSession::handle(Request&& req) {
+template <class Stream>
+void HttpSession<Stream>::handle(Request&& req) {
     auto path = target_path(req.target());
     bool known = path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics";
     if (!known) {
@@ -108,7 +139,14 @@ void HttpSession::handle(Request&& req) {
     reply(std::move(res));
 }
 
-void HttpSession::upgrade(Request&& req) {
+template <class Stream>
+void HttpSession<Stream>::refuse(http::status status, HttpRejection why, std::string_view reason) {
+    ctx_.metrics.count_http_rejection(why);
+    reply_json(status, error_body(to_string(why), reason), false);
+}
+
+template <class Stream>
+void HttpSession<Stream>::upgrade(Request&& req) {
     if (!websocket::is_upgrade(req)) {
         ctx_.metrics.count_http_rejection(HttpRejection::bad_request);
         Response res{http::status::upgrade_required, req.version()};
@@ -120,7 +158,13 @@ void HttpSession::upgrade(Request&& req) {
         return reply(std::move(res));
     }
     if (ctx_.draining.load())
-        return reply_json(http::status::service_unavailable, error_body("draining", "server is shutting down"), false);
+        return refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
+
+    auto address = ctx_.proxies.resolve(peer_ip_, req["X-Forwarded-For"], req["X-Real-IP"]);
+    if (!ctx_.origins.allows(header(req, http::field::origin))) {
+        log::warn("origin_refused", {{"remote", remote_}, {"address", address}, {"origin", std::string_view(req[http::field::origin])}});
+        return refuse(http::status::forbidden, HttpRejection::forbidden_origin, "origin not allowed");
+    }
 
     // Authenticate before anything else about the request is acted on.
     auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
@@ -129,7 +173,7 @@ void HttpSession::upgrade(Request&& req) {
     if (!auth.ok()) {
         ctx_.metrics.count_auth_failure(auth.failure());
         // The token itself is never logged.
-        log::warn("auth_failed", {{"remote", remote_}, {"reason", to_string(auth.failure())}});
+        log::warn("auth_failed", {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
         Response res{http::status::unauthorized, req.version()};
         res.set(http::field::content_type, "application/json");
         res.set(http::field::www_authenticate, "Bearer");
@@ -138,23 +182,42 @@ void HttpSession::upgrade(Request&& req) {
         res.prepare_payload();
         return reply(std::move(res));
     }
+    const auto& user = auth.identity().user_id;
 
     auto project = query_param(req.target(), "project_id");
     if (!project) project = query_param(req.target(), "projectId");
     if (project && !is_valid_id(*project)) {
-        ctx_.metrics.count_http_rejection(HttpRejection::bad_project_id);
-        log::warn("bad_request", {{"remote", remote_}, {"user", auth.identity().user_id}, {"reason", "invalid project_id"}});
-        return reply_json(http::status::bad_request,
-                          error_body("bad_request", "project_id must be 1-64 characters of [A-Za-z0-9_-]"), false);
+        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid project_id"}});
+        return refuse(http::status::bad_request, HttpRejection::bad_project_id,
+                      "project_id must be 1-64 characters of [A-Za-z0-9_-]");
     }
 
-    stream_.expires_never();
-    auto session = std::make_shared<WsSession>(std::move(stream_), shard_, ctx_, auth.identity(),
-                                               project.value_or(std::string{}), std::move(remote_));
+    switch (ctx_.limiter.try_acquire(user, address)) {
+        case Admission::admitted:
+            break;
+        case Admission::over_total:
+            log::warn("limit_reached", {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
+            return refuse(http::status::service_unavailable, HttpRejection::over_capacity, "server is at capacity");
+        case Admission::over_user:
+            log::warn("limit_reached", {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
+            return refuse(http::status::too_many_requests, HttpRejection::over_user_limit,
+                          "too many connections for this user");
+        case Admission::over_address:
+            log::warn("limit_reached",
+                      {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
+            return refuse(http::status::too_many_requests, HttpRejection::over_address_limit,
+                          "too many connections from this address");
+    }
+
+    beast::get_lowest_layer(stream_).expires_never();
+    Peer peer{auth.identity(), project.value_or(std::string{}), std::move(address), std::move(remote_)};
+    auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(peer),
+                                                       std::move(keepalive_));
     session->start(std::move(req));
 }
 
-void HttpSession::reply_json(http::status status, std::string body, bool keep_alive) {
+template <class Stream>
+void HttpSession<Stream>::reply_json(http::status status, std::string body, bool keep_alive) {
     Response res{status, 11};
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
@@ -164,19 +227,33 @@ void HttpSession::reply_json(http::status status, std::string body, bool keep_al
     reply(std::move(res));
 }
 
-void HttpSession::reply(Response&& res) {
+template <class Stream>
+void HttpSession<Stream>::reply(Response&& res) {
     res.set(http::field::server, "ws-gateway/" WSGW_VERSION);
     auto sp = std::make_shared<Response>(std::move(res));
-    stream_.expires_after(ctx_.handshake_timeout);
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+    beast::get_lowest_layer(stream_).expires_after(ctx_.handshake_timeout);
+    http::async_write(stream_, *sp, [self = this->shared_from_this(), sp](beast::error_code ec, std::size_t) {
         if (ec) return;
-        if (!sp->keep_alive()) {
-            beast::error_code ignored;
-            self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-            return;
-        }
+        if (!sp->keep_alive()) return self->close_transport();
         self->read();
     });
 }
+
+template <class Stream>
+void HttpSession<Stream>::close_transport() {
+    beast::error_code ignored;
+    if constexpr (kIsTls<Stream>) {
+        beast::get_lowest_layer(stream_).expires_after(ctx_.handshake_timeout);
+        stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+            beast::error_code e;
+            beast::get_lowest_layer(self->stream_).socket().close(e);
+        });
+    } else {
+        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    }
+}
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace wsgw

@@ -1,23 +1,27 @@
 #pragma once
-// One HTTP connection before (or instead of) a WebSocket upgrade: reads a request with bounded
-// size and time, answers /healthz, /readyz and /metrics, and for GET /ws authenticates and hands
-// the socket to a WsSession. Every refusal is a small JSON body.
+// One HTTP connection before (or instead of) a WebSocket upgrade, over plain TCP or TLS: reads a
+// request with bounded size and time, answers /healthz, /readyz and /metrics, and for GET /ws
+// checks Origin, authenticates, admits under the connection limits and hands the stream to a
+// WsSession. Every refusal is a small JSON body.
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "net/shard.hpp"
+#include "net/streams.hpp"
 
 namespace wsgw {
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    HttpSession(boost::asio::ip::tcp::socket&& socket, Shard& shard, GatewayContext& ctx);
+    // `keepalive` holds the TLS context a TlsStream was made with (null for plain streams).
+    HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive);
     void start();
 
 private:
@@ -30,13 +34,20 @@ private:
     void upgrade(Request&& req);
     void reply(Response&& res);
     void reply_json(boost::beast::http::status status, std::string body, bool keep_alive);
+    void refuse(boost::beast::http::status status, HttpRejection why, std::string_view reason);
+    void close_transport();
 
-    boost::beast::tcp_stream stream_;
+    Stream stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
     Shard& shard_;
     GatewayContext& ctx_;
-    std::string remote_;
+    std::shared_ptr<void> keepalive_;
+    std::string remote_;   // "ip:port"
+    std::string peer_ip_;  // "ip"
 };
+
+extern template class HttpSession<PlainStream>;
+extern template class HttpSession<TlsStream>;
 
 }  // namespace wsgw

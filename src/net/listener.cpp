@@ -4,6 +4,7 @@
 
 #include "net/http_session.hpp"
 #include "net/logging.hpp"
+#include "net/tls_context.hpp"
 
 namespace wsgw {
 
@@ -46,7 +47,14 @@ void Listener::accept() {
         // Frames are small and latency matters more than packet count.
         socket.set_option(tcp::no_delay(true), ignored);
         asio::post(shard.ioc, [s = std::move(socket), &shard, &ctx = self->ctx_]() mutable {
-            std::make_shared<HttpSession>(std::move(s), shard, ctx)->start();
+            if (ctx.tls) {
+                // The session keeps the context it starts with; SIGHUP swaps it for new sockets.
+                auto tls = ctx.tls->current();
+                TlsStream stream(std::move(s), *tls);
+                std::make_shared<HttpSession<TlsStream>>(std::move(stream), shard, ctx, std::move(tls))->start();
+            } else {
+                std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(s)), shard, ctx, nullptr)->start();
+            }
         });
         self->accept();
     });

@@ -4,31 +4,44 @@
 // to each shard, and each shard walks its own targets.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "net/session.hpp"
 #include "wsgw/auth.hpp"
+#include "wsgw/client_address.hpp"
+#include "wsgw/connection_limits.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/metrics.hpp"
+#include "wsgw/origin.hpp"
 #include "wsgw/registry.hpp"
 #include "wsgw/send_queue.hpp"
 
 namespace wsgw {
 
-class WsSession;
+class TlsContextStore;
 
 // Settings and shared state every session and endpoint reads; immutable after start-up except
-// for the atomics.
+// for the atomics and the (internally locked) limiter and TLS store.
 struct GatewayContext {
+    explicit GatewayContext(ConnectionCaps caps) : limiter(caps) {}
+
     AuthConfig auth;
     std::string jwt_cookie;
+    OriginPolicy origins;
+    TrustedProxies proxies;
     SendQueueLimits send_queue;
     std::size_t max_inbound_frame_bytes = 4096;
     std::size_t max_http_request_bytes = 8192;
+    double client_messages_per_second = 10;
+    double client_messages_burst = 20;
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds ping_interval{25'000};
+    std::shared_ptr<TlsContextStore> tls;  // null: plain ws:// and http://
+    ConnectionLimiter limiter;
     Metrics metrics;
     std::atomic<bool> redis_ready{false};
     std::atomic<bool> draining{false};
@@ -47,7 +60,7 @@ struct Shard {
     std::size_t index;
     boost::asio::io_context ioc;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
-    Registry<WsSession*> registry;
+    Registry<Session*> registry;
 };
 
 }  // namespace wsgw

@@ -1,0 +1,83 @@
+#include "wsgw/origin.hpp"
+
+namespace wsgw {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::string default_port(std::string_view scheme) { return scheme == "https" || scheme == "wss" ? "443" : "80"; }
+
+}  // namespace
+
+std::optional<OriginPolicy::Entry> OriginPolicy::parse_origin(std::string_view text, bool allow_wildcard) {
+    auto sep = text.find("://");
+    if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+    Entry e;
+    e.scheme = lower(text.substr(0, sep));
+    auto rest = text.substr(sep + 3);
+    if (rest.empty() || rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos)
+        return std::nullopt;
+    std::string_view host = rest;
+    if (auto colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+        host = rest.substr(0, colon);
+        auto port = rest.substr(colon + 1);
+        if (port.empty() || port.size() > 5) return std::nullopt;
+        for (char c : port)
+            if (c < '0' || c > '9') return std::nullopt;
+        e.port = std::string(port);
+    }
+    if (host.starts_with("*.")) {
+        if (!allow_wildcard) return std::nullopt;
+        e.wildcard = true;
+        host.remove_prefix(2);
+    }
+    if (host.empty() || host.find('*') != std::string_view::npos) return std::nullopt;
+    e.host = lower(host);
+    if (e.port.empty()) e.port = default_port(e.scheme);
+    return e;
+}
+
+std::optional<OriginPolicy> OriginPolicy::parse(std::string_view list, std::string& error) {
+    OriginPolicy policy;
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto item = trim(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (item.empty()) continue;
+        auto e = parse_origin(item, /*allow_wildcard=*/true);
+        if (!e) {
+            error = "'" + std::string(item) + "' is not an origin (scheme://host[:port] or scheme://*.domain)";
+            return std::nullopt;
+        }
+        policy.entries_.push_back(std::move(*e));
+    }
+    return policy;
+}
+
+bool OriginPolicy::allows(std::optional<std::string_view> origin) const {
+    if (entries_.empty() || !origin) return true;
+    auto o = parse_origin(trim(*origin), /*allow_wildcard=*/false);
+    if (!o) return false;  // "null" (sandboxed frames, file://) and garbage never match
+    for (const auto& e : entries_) {
+        if (e.scheme != o->scheme || e.port != o->port) continue;
+        if (!e.wildcard && e.host == o->host) return true;
+        if (e.wildcard && o->host.size() > e.host.size() + 1 && o->host.ends_with(e.host) &&
+            o->host[o->host.size() - e.host.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+}  // namespace wsgw

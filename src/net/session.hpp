@@ -1,0 +1,22 @@
+#pragma once
+// What fan-out and shutdown need of a WebSocket session, whatever its transport.
+#include <cstdint>
+#include <string_view>
+
+#include "wsgw/metrics.hpp"
+#include "wsgw/send_queue.hpp"
+
+namespace wsgw {
+
+class Session {
+public:
+    virtual ~Session() = default;
+    // Queues a frame. Never touches the registry synchronously, so it is safe to call while the
+    // registry is being walked.
+    virtual void send(OutboundPtr item) = 0;
+    // Closes with `code`. With `flush`, frames already queued are written first (shutdown: no
+    // message accepted before the signal is lost); without, they are dropped.
+    virtual void close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush) = 0;
+};
+
+}  // namespace wsgw
