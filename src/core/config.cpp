@@ -122,7 +122,9 @@ std::string redacted_redis_url(const Config& c) {
     if (c.redis.password.empty()) return c.redis_url;
     std::string out = "redis://";
     if (!c.redis.username.empty()) out += c.redis.username;
-    out += ":***@" + c.redis.host + ":" + std::to_string(c.redis.port) + "/" + std::to_string(c.redis.db);
+    bool v6 = c.redis.host.find(':') != std::string::npos;
+    out += ":***@" + (v6 ? "[" + c.redis.host + "]" : c.redis.host) + ":" + std::to_string(c.redis.port) + "/" +
+           std::to_string(c.redis.db);
     return out;
 }
 
@@ -293,8 +295,8 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string&
         }
         if (q != std::string_view::npos) {
             auto query = rest.substr(q + 1);
-            if (!query.starts_with("db=") || !to_uint(query.substr(3))) {
-                error = "unix:// accepts only ?db=N";
+            if (!query.starts_with("db=") || !to_uint(query.substr(3)) || *to_uint(query.substr(3)) > 1'000'000) {
+                error = "unix:// accepts only ?db=N with N from 0 to 1000000";
                 return std::nullopt;
             }
             ep.db = static_cast<int>(*to_uint(query.substr(3)));

@@ -59,8 +59,10 @@ Check require_non_negative_int(const json& obj, std::string_view key, const std:
     auto it = obj.find(key);
     if (it == obj.end()) return Problem{DropReason::missing_field, path + std::string(key) + " is required"};
     if (it->is_number_unsigned()) return std::nullopt;
-    if (it->is_number_integer())
+    if (it->is_number_integer()) {
+        if (it->get<std::int64_t>() == 0) return std::nullopt;  // "-0" parses as a signed zero
         return Problem{DropReason::out_of_range, path + std::string(key) + " must not be negative"};
+    }
     return Problem{DropReason::wrong_type, path + std::string(key) + " must be a non-negative integer"};
 }
 
@@ -92,7 +94,7 @@ Check check_phase(const json& phase, std::string_view name) {
     for (auto key : {"total", "done", "errors"})
         if (auto p = require_non_negative_int(phase, key, path)) return p;
     if (auto p = require_percent(phase, "progress_percent", path)) return p;
-    auto total = phase["total"].get<std::uint64_t>();
+    auto total = phase["total"].get<std::uint64_t>();  // signed zero reads as 0 too
     auto done = phase["done"].get<std::uint64_t>();
     if (total != 0 && done > total) return Problem{DropReason::out_of_range, path + "done must not exceed total"};
     return std::nullopt;

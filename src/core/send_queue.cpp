@@ -4,10 +4,17 @@ namespace wsgw {
 
 PushResult SendQueue::push(OutboundPtr item) {
     if (item->type == MessageType::project_progress && !item->project_id.empty()) {
-        // Only unsent items may be replaced; the in-flight head is already on the wire.
-        for (auto it = items_.begin() + (in_flight_ ? 1 : 0); it != items_.end(); ++it) {
+        // Newest first, and only unsent items (the in-flight head is already on the wire). A
+        // project_completed of the same project ends the search: replacing a progress queued
+        // before it would deliver the new progress ahead of the completion (a re-run project
+        // would end on "completed").
+        auto first = items_.begin() + (in_flight_ ? 1 : 0);
+        for (auto it = items_.end(); it != first;) {
+            --it;
             const auto& queued = **it;
-            if (queued.type == MessageType::project_progress && queued.project_id == item->project_id) {
+            if (queued.project_id != item->project_id) continue;
+            if (queued.type == MessageType::project_completed) break;
+            if (queued.type == MessageType::project_progress) {
                 bytes_ = bytes_ - queued.frame.size() + item->frame.size();
                 *it = std::move(item);
                 // A newer frame may be larger than the one it replaced.
