@@ -156,12 +156,12 @@ void Gateway::wait_for_hangup() {
 
 void Gateway::begin_shutdown(const char* cause) {
     shutting_down_ = true;
-    // Not ready at once, and no new sockets; open sockets keep receiving for the grace period.
+    // Not ready at once and no new sockets (upgrades get 503), while HTTP still answers so that
+    // probes see /readyz 503; open sockets keep receiving for the grace period.
     ctx_.draining = true;
     log::info("shutdown_started", {{"cause", cause},
                                    {"connections", ctx_.metrics.connections_open.load()},
                                    {"grace_ms", config_.shutdown_grace_ms}});
-    listener_->stop();
     shutdown_timer_.expires_after(std::chrono::milliseconds(config_.shutdown_grace_ms));
     shutdown_timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec) close_sessions();
@@ -169,6 +169,7 @@ void Gateway::begin_shutdown(const char* cause) {
 }
 
 void Gateway::close_sessions() {
+    listener_->stop();
     subscriber_->stop();
     ctx_.redis_ready = false;
     // Each socket writes what is already queued for it, then closes with 1001. Messages that

@@ -17,8 +17,9 @@ std::string make_token(const std::string& user, long long ttl, const std::string
     return sign_hs256(nlohmann::json{{"sub", user}, {"exp", now + ttl}}.dump(), secret);
 }
 
-GatewayProcess::GatewayProcess(const std::string& redis_url, std::map<std::string, std::string> env, bool wait_ready)
-    : port_(free_port()) {
+GatewayProcess::GatewayProcess(const std::string& redis_url, std::map<std::string, std::string> env, bool wait_ready,
+                               bool tls)
+    : port_(free_port()), tls_(tls) {
     static int counter = 0;
     log_path_ = "/tmp/wsgw-it-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".log";
     std::map<std::string, std::string> full = {{"WSGW_LISTEN", "127.0.0.1:" + std::to_string(port_)},
@@ -28,7 +29,7 @@ GatewayProcess::GatewayProcess(const std::string& redis_url, std::map<std::strin
                                                {"WSGW_REDIS_RECONNECT_MAX_MS", "500"}};
     for (auto& [k, v] : env) full[k] = v;
     pid_ = spawn({WSGW_GATEWAY_BIN}, full, log_path_);
-    bool up = eventually([&] { return http_get(port_, "/healthz", {}, 500ms).status == 200; }, 10s);
+    bool up = eventually([&] { return get("/healthz").status == 200; }, 10s);
     if (!up) throw std::runtime_error("gateway did not serve /healthz; log:\n" + log());
     if (wait_ready && !eventually([&] { return ready(); }, 10s))
         throw std::runtime_error("gateway did not become ready; log:\n" + log());
@@ -45,7 +46,7 @@ GatewayProcess::~GatewayProcess() {
 std::string GatewayProcess::log() const { return read_file(log_path_); }
 
 long long GatewayProcess::metric(const std::string& sample) const {
-    auto res = http_get(port_, "/metrics");
+    auto res = get("/metrics");
     std::istringstream in(res.body);
     for (std::string line; std::getline(in, line);) {
         if (line.rfind(sample + " ", 0) == 0) return std::stoll(line.substr(sample.size() + 1));

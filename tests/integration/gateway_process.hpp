@@ -20,7 +20,9 @@ class GatewayProcess {
 public:
     // Starts the gateway against `redis_url` with the test secret; `env` adds or overrides
     // WSGW_* settings. Waits for /healthz (and, if wait_ready, for /readyz == 200).
-    GatewayProcess(const std::string& redis_url, std::map<std::string, std::string> env = {}, bool wait_ready = true);
+    // With `tls`, the probes use https.
+    GatewayProcess(const std::string& redis_url, std::map<std::string, std::string> env = {}, bool wait_ready = true,
+                   bool tls = false);
     ~GatewayProcess();
     GatewayProcess(const GatewayProcess&) = delete;
     GatewayProcess& operator=(const GatewayProcess&) = delete;
@@ -30,13 +32,15 @@ public:
     std::string log() const;
     // The value of an unlabelled metric, or of one sample "name{labels}", from /metrics (-1: absent).
     long long metric(const std::string& sample) const;
-    bool ready() const { return http_get(port_, "/readyz").status == 200; }
+    bool ready() const { return get("/readyz").status == 200; }
+    HttpResult get(const std::string& target) const { return tls_ ? https_get(port_, target) : http_get(port_, target); }
 
     // Sends `signo` (none when 0) and waits for the exit code (-1 on timeout).
     int stop(int signo, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
 private:
     std::uint16_t port_;
+    bool tls_;
     std::string log_path_;
     pid_t pid_ = -1;
 };

@@ -10,6 +10,7 @@
 #include "gateway_process.hpp"
 #include "process_util.hpp"
 #include "redis_server.hpp"
+#include "test_support.hpp"
 #include "wsgw/auth.hpp"
 #include "ws_client.hpp"
 
@@ -17,17 +18,6 @@ namespace wsgw::test {
 namespace {
 
 using json = nlohmann::json;
-
-std::string unique_user(const char* prefix = "u") {
-    static std::atomic<int> n{0};
-    return std::string(prefix) + std::to_string(::getpid()) + "x" + std::to_string(++n);
-}
-
-std::string read_fixture(const std::string& name) {
-    auto text = read_file(std::string(WSGW_FIXTURES_DIR) + "/spec/" + name);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    return text;
-}
 
 class GatewayTest : public ::testing::Test {
 protected:

@@ -13,10 +13,7 @@
 namespace wsgw::test {
 
 namespace {
-struct ContextFree {
-    void operator()(redisContext* c) const { redisFree(c); }
-};
-using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
+using ContextPtr = std::unique_ptr<redisContext, RedisServer::ContextFree>;
 
 ContextPtr connect(std::uint16_t port) {
     timeval tv{1, 0};
@@ -26,6 +23,8 @@ ContextPtr connect(std::uint16_t port) {
     return c;
 }
 }  // namespace
+
+void RedisServer::ContextFree::operator()(redisContext* c) const { redisFree(c); }
 
 RedisServer::RedisServer(std::uint16_t port, const std::string& extra_args)
     : port_(port ? port : free_port()), extra_args_(extra_args) {
@@ -57,6 +56,7 @@ void RedisServer::start() {
 }
 
 void RedisServer::kill_hard() {
+    publisher_.reset();
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
     wait_exit(pid_, std::chrono::milliseconds(5000));
@@ -64,13 +64,20 @@ void RedisServer::kill_hard() {
 }
 
 long long RedisServer::publish(const std::string& channel, const std::string& payload) const {
-    auto c = connect(port_);
-    if (!c) return -1;
-    auto* r = static_cast<redisReply*>(
-        redisCommand(c.get(), "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size()));
-    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    if (r) freeReplyObject(r);
-    return n;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!publisher_) publisher_ = connect(port_);
+        if (!publisher_) return -1;
+        auto* r = static_cast<redisReply*>(redisCommand(publisher_.get(), "PUBLISH %b %b", channel.data(), channel.size(),
+                                                        payload.data(), payload.size()));
+        if (!r) {  // the connection broke (a restarted server): reconnect once
+            publisher_.reset();
+            continue;
+        }
+        long long n = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+        freeReplyObject(r);
+        return n;
+    }
+    return -1;
 }
 
 std::string RedisServer::command(const std::string& cmd) const {

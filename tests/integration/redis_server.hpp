@@ -3,7 +3,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+struct redisContext;
 
 namespace wsgw::test {
 
@@ -27,10 +30,15 @@ public:
     void start();      // (re)start on the same port
     bool running() const { return pid_ > 0; }
 
+    struct ContextFree {
+        void operator()(redisContext* c) const;
+    };
+
 private:
     std::uint16_t port_;
     std::string extra_args_;
     pid_t pid_ = -1;
+    mutable std::unique_ptr<redisContext, ContextFree> publisher_;  // reused across publishes
 };
 
 }  // namespace wsgw::test

@@ -1,8 +1,10 @@
 #pragma once
 // Real WebSocket and HTTP clients over loopback, with timeouts on every wait.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -22,16 +24,27 @@ struct HttpResult {
 
 HttpResult http_get(std::uint16_t port, const std::string& target,
                     const std::map<std::string, std::string>& headers = {}, std::chrono::milliseconds timeout = 5s);
+// The same over TLS (certificate not verified); `peer_cert_subject` receives the server
+// certificate's subject line.
+HttpResult https_get(std::uint16_t port, const std::string& target, std::string* peer_cert_subject = nullptr,
+                     std::chrono::milliseconds timeout = 5s);
 
-class WsClient {
+// Over plain TCP (WsClient) or TLS (WssClient; the server certificate is not verified).
+template <class Stream>
+class BasicWsClient {
 public:
-    WsClient();
-    ~WsClient();
+    BasicWsClient();
+    ~BasicWsClient();
+    BasicWsClient(const BasicWsClient&) = delete;
+    BasicWsClient& operator=(const BasicWsClient&) = delete;
 
     // Opens the connection and performs the upgrade. On refusal, returns false and
     // refused_status()/refused_body() hold the HTTP answer.
     bool connect(std::uint16_t port, const std::string& target, const std::map<std::string, std::string>& headers = {},
                  std::chrono::milliseconds timeout = 5s);
+    // Shrinks the socket's receive buffer (call before connect): a client that reads slowly then
+    // backs up into the server's queue quickly instead of into kernel buffers.
+    void set_receive_buffer(int bytes);
     int refused_status() const { return refused_status_; }
     const std::string& refused_body() const { return refused_body_; }
 
@@ -54,7 +67,8 @@ private:
     bool run_until(bool& done, std::chrono::milliseconds timeout);
 
     boost::asio::io_context ioc_;
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};
+    boost::beast::websocket::stream<Stream> ws_;
     boost::beast::flat_buffer buffer_;
     bool reading_ = false;
     bool read_done_ = false;
@@ -64,5 +78,10 @@ private:
     int refused_status_ = 0;
     std::string refused_body_;
 };
+
+using WsClient = BasicWsClient<boost::beast::tcp_stream>;
+using WssClient = BasicWsClient<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class BasicWsClient<boost::beast::tcp_stream>;
+extern template class BasicWsClient<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace wsgw::test

@@ -1,0 +1,361 @@
+// Hostile and slow clients, limits, TLS, token expiry and drain, against the real daemon.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "gateway_process.hpp"
+#include "redis_server.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+#include "wsgw/auth.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+
+// Connects `c` as `user`, proving registration with a ping/pong round trip.
+template <class Client>
+::testing::AssertionResult join(Client& c, std::uint16_t port, const std::string& user,
+                                const std::map<std::string, std::string>& headers = {}, const std::string& query = "") {
+    if (!c.connect(port, "/ws?token=" + make_token(user) + query, headers))
+        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
+    c.send_text(R"({"type":"ping"})");
+    auto pong = c.next();
+    if (!pong || json::parse(*pong)["type"] != "pong") return ::testing::AssertionFailure() << "no pong";
+    return ::testing::AssertionSuccess();
+}
+
+std::string progress(const std::string& project, int done, std::size_t padding = 0) {
+    json p = {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100000}, {"done", done}, {"errors", 0},
+              {"progress_percent", 1}};
+    if (padding) p["note"] = std::string(padding, 'x');
+    return json{{"type", "project_progress"}, {"payload", p}}.dump();
+}
+
+std::string completed(const std::string& project) {
+    return json{{"type", "project_completed"},
+                {"payload",
+                 {{"project_id", project}, {"status", "COMPLETED"}, {"total", 1}, {"done", 1}, {"errors", 0}, {"progress_percent", 100}}}}
+        .dump();
+}
+
+class HardeningTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { redis_ = new RedisServer(); }
+    static void TearDownTestSuite() {
+        delete redis_;
+        redis_ = nullptr;
+    }
+    static RedisServer* redis_;
+};
+RedisServer* HardeningTest::redis_ = nullptr;
+
+// --- Origin ------------------------------------------------------------------------------------
+
+TEST_F(HardeningTest, OriginAllowlistRefusesOtherOriginsWith403BeforeUpgrade) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_ALLOWED_ORIGINS", "https://app.example.com, https://*.example.org"}});
+    auto user = unique_user();
+    for (std::string bad : {"https://evil.com", "https://example.org", "http://app.example.com", "null"}) {
+        WsClient c;
+        EXPECT_FALSE(c.connect(gw.port(), "/ws?token=" + make_token(user), {{"Origin", bad}})) << bad;
+        EXPECT_EQ(c.refused_status(), 403) << bad;
+    }
+    for (std::string good : {"https://app.example.com", "https://eu.example.org", "https://APP.example.com:443"}) {
+        WsClient c;
+        EXPECT_TRUE(c.connect(gw.port(), "/ws?token=" + make_token(user), {{"Origin", good}})) << good;
+    }
+    WsClient no_origin;
+    EXPECT_TRUE(no_origin.connect(gw.port(), "/ws?token=" + make_token(user))) << "non-browser clients send no Origin";
+    EXPECT_GE(gw.metric("wsgw_http_rejections_total{reason=\"forbidden_origin\"}"), 4);
+}
+
+// --- Connection limits -----------------------------------------------------------------------
+
+TEST_F(HardeningTest, PerUserLimitAnswers429AndFreesTheSlotOnClose) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS_PER_USER", "2"}});
+    auto user = unique_user();
+    auto a = std::make_unique<WsClient>();
+    WsClient b, c;
+    ASSERT_TRUE(join(*a, gw.port(), user));
+    ASSERT_TRUE(join(b, gw.port(), user));
+    EXPECT_FALSE(c.connect(gw.port(), "/ws?token=" + make_token(user)));
+    EXPECT_EQ(c.refused_status(), 429);
+    EXPECT_NE(c.refused_body().find("over_user_limit"), std::string::npos);
+    WsClient other_user;
+    EXPECT_TRUE(join(other_user, gw.port(), unique_user())) << "the limit is per user";
+    a->close();
+    a.reset();
+    EXPECT_TRUE(eventually([&] {
+        WsClient d;
+        return d.connect(gw.port(), "/ws?token=" + make_token(user));
+    })) << "closing a socket must free its slot";
+}
+
+TEST_F(HardeningTest, TotalLimitAnswers503) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS", "3"}});
+    std::vector<std::unique_ptr<WsClient>> held;
+    for (int i = 0; i < 3; ++i) {
+        held.push_back(std::make_unique<WsClient>());
+        ASSERT_TRUE(join(*held.back(), gw.port(), unique_user()));
+    }
+    WsClient extra;
+    EXPECT_FALSE(extra.connect(gw.port(), "/ws?token=" + make_token(unique_user())));
+    EXPECT_EQ(extra.refused_status(), 503);
+    EXPECT_EQ(gw.metric("wsgw_http_rejections_total{reason=\"over_capacity\"}"), 1);
+}
+
+TEST_F(HardeningTest, PerAddressLimitUsesForwardedForOnlyFromTrustedProxies) {
+    {
+        GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"WSGW_TRUSTED_PROXIES", "127.0.0.0/8"}});
+        WsClient a1, a2, a3, b1;
+        ASSERT_TRUE(join(a1, gw.port(), unique_user(), {{"X-Forwarded-For", "203.0.113.7"}}));
+        ASSERT_TRUE(join(a2, gw.port(), unique_user(), {{"X-Forwarded-For", "198.51.100.1, 203.0.113.7"}}));
+        EXPECT_FALSE(a3.connect(gw.port(), "/ws?token=" + make_token(unique_user()), {{"X-Forwarded-For", "203.0.113.7"}}));
+        EXPECT_EQ(a3.refused_status(), 429);
+        EXPECT_TRUE(join(b1, gw.port(), unique_user(), {{"X-Real-IP", "203.0.113.8"}})) << "another client address";
+    }
+    {
+        // Without trusted proxies the header is ignored: every socket is 127.0.0.1.
+        GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS_PER_ADDRESS", "2"}});
+        WsClient a1, a2, a3;
+        ASSERT_TRUE(join(a1, gw.port(), unique_user(), {{"X-Forwarded-For", "203.0.113.1"}}));
+        ASSERT_TRUE(join(a2, gw.port(), unique_user(), {{"X-Forwarded-For", "203.0.113.2"}}));
+        EXPECT_FALSE(a3.connect(gw.port(), "/ws?token=" + make_token(unique_user()), {{"X-Forwarded-For", "203.0.113.3"}}));
+        EXPECT_EQ(a3.refused_status(), 429) << "a spoofed X-Forwarded-For escaped the per-address limit";
+    }
+}
+
+TEST_F(HardeningTest, HandshakeTimeoutDropsSilentConnections) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_HANDSHAKE_TIMEOUT_MS", "300"}});
+    // A TCP connection that never sends a request.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket s(ioc);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), gw.port()});
+    char buf[16];
+    boost::system::error_code ec;
+    s.read_some(boost::asio::buffer(buf), ec);  // blocks until the server hangs up
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+}
+
+// --- Inbound rate and token expiry -------------------------------------------------------------
+
+TEST_F(HardeningTest, ClientFloodingFramesIsClosedWith1008) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_CLIENT_MESSAGES_PER_SECOND", "5"}, {"WSGW_CLIENT_MESSAGES_BURST", "5"}});
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), unique_user()));
+    for (int i = 0; i < 30; ++i) c.send_text(R"({"type":"hello"})");
+    EXPECT_EQ(c.wait_closed(), 1008);
+    EXPECT_EQ(gw.metric("wsgw_disconnects_total{reason=\"rate_limited\"}"), 1);
+}
+
+TEST_F(HardeningTest, SocketIsClosedWith4001WhenItsTokenExpires) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_JWT_LEEWAY_S", "0"}});
+    WsClient c;
+    ASSERT_TRUE(c.connect(gw.port(), "/ws?token=" + make_token(unique_user(), 2)));
+    EXPECT_EQ(c.wait_closed(6s), 4001);
+    EXPECT_EQ(gw.metric("wsgw_disconnects_total{reason=\"token_expired\"}"), 1);
+}
+
+TEST_F(HardeningTest, VerifiesRs256AndEs256TokensWithAPublicKeyAndRefusesHs256) {
+    TempDir dir;
+    ASSERT_EQ(run_shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + dir.file("rsa.pem") +
+                        " 2>/dev/null && openssl pkey -in " + dir.file("rsa.pem") + " -pubout -out " + dir.file("rsa.pub")),
+              0);
+    ASSERT_EQ(run_shell("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + dir.file("ec.pem") +
+                        " 2>/dev/null && openssl pkey -in " + dir.file("ec.pem") + " -pubout -out " + dir.file("ec.pub")),
+              0);
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto claims = json{{"sub", "alice"}, {"exp", now + 600}}.dump();
+    for (auto [alg, name, key] : {std::tuple{JwtAlgorithm::rs256, "RS256", "rsa"}, std::tuple{JwtAlgorithm::es256, "ES256", "ec"}}) {
+        GatewayProcess gw(redis_->url(), {{"WSGW_JWT_ALGORITHM", name},
+                                          {"WSGW_JWT_SECRET", ""},
+                                          {"WSGW_JWT_PUBLIC_KEY_FILE", dir.file(std::string(key) + ".pub")}});
+        auto token = sign_token(claims, alg, read_file(dir.file(std::string(key) + ".pem")));
+        WsClient good;
+        EXPECT_TRUE(good.connect(gw.port(), "/ws?token=" + token)) << name << ": " << good.refused_body();
+        WsClient hs;
+        EXPECT_FALSE(hs.connect(gw.port(), "/ws?token=" + make_token("alice"))) << name;
+        EXPECT_NE(hs.refused_body().find("alg_not_allowed"), std::string::npos) << name << ": " << hs.refused_body();
+    }
+}
+
+// --- TLS -----------------------------------------------------------------------------------------
+
+TEST_F(HardeningTest, ServesWssEndToEndAndReloadsTheCertificateOnSighupKeepingSockets) {
+    TempDir dir;
+    make_certificate(dir, "first.test");
+    GatewayProcess gw(redis_->url(), {{"WSGW_TLS_CERT_FILE", dir.file("cert.pem")}, {"WSGW_TLS_KEY_FILE", dir.file("key.pem")}},
+                      /*wait_ready=*/false, /*tls=*/true);
+    std::string subject;
+    ASSERT_EQ(https_get(gw.port(), "/healthz", &subject).status, 200);
+    EXPECT_NE(subject.find("first.test"), std::string::npos) << subject;
+
+    auto user = unique_user();
+    WssClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(eventually([&] { return https_get(gw.port(), "/readyz").status == 200; }));
+
+    make_certificate(dir, "second.test");
+    ::kill(gw.pid(), SIGHUP);
+    EXPECT_TRUE(eventually([&] {
+        std::string s;
+        https_get(gw.port(), "/healthz", &s);
+        return s.find("second.test") != std::string::npos;
+    })) << "new connections must get the reloaded certificate";
+
+    ASSERT_GE(redis_->publish("user_noti:" + user, read_fixture("alert.in.json")), 1);
+    auto got = c.next();
+    ASSERT_TRUE(got) << "the socket opened before SIGHUP must keep working";
+    EXPECT_EQ(json::parse(*got)["type"], "alert");
+    EXPECT_NE(gw.log().find("\"event\":\"tls_reloaded\""), std::string::npos);
+}
+
+// --- Backpressure ----------------------------------------------------------------------------
+
+TEST_F(HardeningTest, SlowReaderIsClosedAsSlowConsumerWithoutDelayingOthersOrGrowingMemory) {
+    // A stalled peer never lets the close frame out; the close deadline (the handshake timeout)
+    // then cuts the socket, so it is short here.
+    GatewayProcess gw(redis_->url(), {{"WSGW_SEND_QUEUE_MAX_MESSAGES", "256"},
+                                      {"WSGW_SEND_QUEUE_MAX_BYTES", "262144"},
+                                      {"WSGW_HANDSHAKE_TIMEOUT_MS", "1000"}});
+    auto slow_user = unique_user("slow");
+    auto fast_user = unique_user("fast");
+    WsClient slow, fast;
+    slow.set_receive_buffer(4096);
+    ASSERT_TRUE(join(slow, gw.port(), slow_user));
+    ASSERT_TRUE(join(fast, gw.port(), fast_user));
+    long rss_before = rss_kib(gw.pid());
+
+    // 4000 x 8 KiB for the slow reader (32 MiB, far beyond its bounds); a probe for the fast
+    // user every 100 messages, timed from publish to receipt.
+    std::string filler = json{{"type", "notification"}, {"payload", {{"blob", std::string(8192, 'z')}}}}.dump();
+    std::vector<double> latencies_ms;
+    for (int i = 0; i < 4000; ++i) {
+        ASSERT_GE(redis_->publish("user_noti:" + slow_user, filler), 1);
+        if (i % 100 == 0) {
+            auto t0 = std::chrono::steady_clock::now();
+            ASSERT_GE(redis_->publish("user_noti:" + fast_user, read_fixture("alert.in.json")), 1);
+            ASSERT_TRUE(fast.next(5s)) << "fast user starved at message " << i;
+            latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+    }
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_disconnects_total{reason=\"slow_consumer\"}") == 1; }, 15s))
+        << "the slow reader was not disconnected";
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    double worst = latencies_ms.back();
+    long rss_growth_kib = rss_kib(gw.pid()) - rss_before;
+    RecordProperty("fast_user_worst_latency_ms", std::to_string(worst));
+    RecordProperty("rss_growth_kib", std::to_string(rss_growth_kib));
+    // Bounds are loose on purpose (sanitizer builds, a shared machine); an unbounded queue
+    // would hold the 32 MiB, and a blocking writer would stall the fast user for seconds.
+    EXPECT_LT(worst, 1000.0) << "a slow socket delayed another user's delivery";
+    EXPECT_LT(rss_growth_kib, 24 * 1024) << "memory grew with the slow reader's backlog";
+    EXPECT_NE(gw.log().find("\"code\":4008"), std::string::npos) << "conn_close must carry 4008";
+}
+
+TEST_F(HardeningTest, SlowButAliveReaderGetsLatestProgressAndEveryCompletionThroughCoalescing) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_SEND_QUEUE_MAX_MESSAGES", "1024"}, {"WSGW_SEND_QUEUE_MAX_BYTES", "16777216"}});
+    auto user = unique_user();
+    WsClient c;
+    c.set_receive_buffer(4096);
+    ASSERT_TRUE(join(c, gw.port(), user));
+    const int updates = 600;
+    for (int i = 1; i <= updates; ++i) {
+        ASSERT_GE(redis_->publish("user_noti:" + user, progress("p1", i, 16 * 1024)), 1);
+        if (i % 100 == 0) ASSERT_GE(redis_->publish("user_noti:" + user, completed("c" + std::to_string(i))), 1);
+    }
+    // Only now does the client start reading.
+    int progress_seen = 0, last_done = 0;
+    std::set<std::string> completions;
+    while (auto m = c.next(1500ms)) {
+        auto j = json::parse(*m);
+        if (j["type"] == "project_progress") {
+            ++progress_seen;
+            int done = j["payload"]["done"];
+            EXPECT_GT(done, last_done) << "progress went backwards";
+            last_done = done;
+        } else if (j["type"] == "project_completed") {
+            completions.insert(j["payload"]["project_id"].get<std::string>());
+        }
+    }
+    EXPECT_EQ(last_done, updates) << "the latest progress must arrive";
+    EXPECT_EQ(completions.size(), 6u) << "no project_completed may be coalesced away";
+    EXPECT_LT(progress_seen, updates) << "nothing was coalesced";
+    EXPECT_GT(gw.metric("wsgw_deliveries_coalesced_total"), 0);
+    EXPECT_FALSE(c.closed());
+}
+
+TEST_F(HardeningTest, TenThousandAbruptDisconnectsLeaveNoConnectionsOrMemoryBehind) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS_PER_ADDRESS", "100000"}, {"WSGW_MAX_CONNECTIONS_PER_USER", "100000"}});
+    auto user = unique_user();
+    {
+        // Warm up allocator pools before the baseline.
+        std::vector<std::unique_ptr<WsClient>> warm;
+        for (int i = 0; i < 200; ++i) {
+            warm.push_back(std::make_unique<WsClient>());
+            ASSERT_TRUE(warm.back()->connect(gw.port(), "/ws?token=" + make_token(user)));
+        }
+    }
+    ASSERT_TRUE(eventually([&] { return gw.metric("wsgw_connections") == 0; }, 10s));
+    long baseline = rss_kib(gw.pid());
+    const int total = 10'000, batch = 250;
+    int opened = 0;
+    auto token = make_token(user);
+    while (opened < total) {
+        std::vector<std::unique_ptr<WsClient>> clients;
+        for (int i = 0; i < batch; ++i, ++opened) {
+            clients.push_back(std::make_unique<WsClient>());
+            ASSERT_TRUE(clients.back()->connect(gw.port(), "/ws?token=" + token)) << "connect " << opened;
+        }
+        // Destroyed without a close frame: the TCP connection just goes away.
+    }
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_connections") == 0; }, 20s))
+        << "connection gauge stuck at " << gw.metric("wsgw_connections");
+    EXPECT_GE(gw.metric("wsgw_connections_total"), total);
+    long growth = rss_kib(gw.pid()) - baseline;
+    RecordProperty("rss_growth_kib_after_10k_disconnects", std::to_string(growth));
+    EXPECT_LT(growth, 16 * 1024) << "RSS grew by " << growth << " KiB over 10k disconnects";
+}
+
+// --- Drain ---------------------------------------------------------------------------------------
+
+TEST_F(HardeningTest, SigtermDrainsKeepsDeliveringDuringGraceThenClosesWith1001AndExitsZero) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_SHUTDOWN_GRACE_MS", "1500"}, {"WSGW_SHUTDOWN_TIMEOUT_MS", "3000"}});
+    auto user = unique_user();
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    // A burst published right before the signal: none of it may be lost.
+    for (int i = 1; i <= 50; ++i) ASSERT_GE(redis_->publish("user_noti:" + user, progress("p" + std::to_string(i), i)), 1);
+    ::kill(gw.pid(), SIGTERM);
+    EXPECT_TRUE(eventually([&] { return http_get(gw.port(), "/readyz").status == 503; }, 1s)) << "readyz must turn 503 at once";
+    WsClient late;
+    EXPECT_FALSE(late.connect(gw.port(), "/ws?token=" + make_token(unique_user())));
+    EXPECT_EQ(late.refused_status(), 503) << "no new sockets while draining";
+    ASSERT_GE(redis_->publish("user_noti:" + user, read_fixture("notification.in.json")), 1) << "still subscribed during grace";
+
+    int progress_seen = 0;
+    bool notification_seen = false;
+    while (auto m = c.next(5s)) {
+        auto j = json::parse(*m);
+        if (j["type"] == "project_progress") ++progress_seen;
+        if (j["type"] == "notification") notification_seen = true;
+    }
+    EXPECT_EQ(progress_seen, 50) << "messages published before the signal were lost";
+    EXPECT_TRUE(notification_seen) << "delivery stopped during the grace period";
+    EXPECT_EQ(c.close_code(), 1001);
+    EXPECT_EQ(gw.stop(0), 0) << gw.log();
+}
+
+TEST_F(HardeningTest, SecondSignalExitsAtOnce) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_SHUTDOWN_GRACE_MS", "60000"}});
+    ::kill(gw.pid(), SIGTERM);
+    ASSERT_TRUE(eventually([&] { return http_get(gw.port(), "/readyz").status == 503; }, 2s));
+    EXPECT_EQ(gw.stop(SIGTERM, 3s), 1);
+}
+
+}  // namespace
+}  // namespace wsgw::test
