@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite: unit tests and integration tests (which start their own
-# redis-server processes and the real daemon on free loopback ports), once in a normal build and
-# once under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/test.sh            both builds
+# Sets up and runs the whole test suite. Unit tests, and integration tests that start their own
+# redis-server processes and the real daemon on free loopback ports, run in three builds:
+# normal, AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer. Then each
+# libFuzzer target runs for a bounded time on its seed corpus.
+#   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 
-# Integration tests open many sockets.
+# Integration tests open many sockets (10k connection churn).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_SANITIZE=OFF
-if [ "${1:-}" != "--quick" ]; then
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+
+if ! $quick; then
   scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DWSGW_SANITIZE=ON
   echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j 2
+
+  scripts/build.sh build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_TSAN=ON
+  echo "== tests under ThreadSanitizer (the gateway runs 2 I/O threads) =="
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    setarch "$(uname -m)" -R ctest --test-dir build-tsan --output-on-failure -j 2
+
+  echo "== fuzzing =="
+  scripts/fuzz.sh "${WSGW_FUZZ_SECONDS:-30}"
 fi
+
+scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests (RelWithDebInfo) =="
 ctest --test-dir build --output-on-failure -j 2

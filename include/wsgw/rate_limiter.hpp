@@ -11,10 +11,11 @@ public:
     RateLimiter(double rate_per_second, double burst) : rate_(rate_per_second), burst_(burst), tokens_(burst) {}
 
     bool allow(std::chrono::steady_clock::time_point now) noexcept {
-        if (last_ != std::chrono::steady_clock::time_point{}) {
+        if (started_) {
             double elapsed = std::chrono::duration<double>(now - last_).count();
             if (elapsed > 0) tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
         }
+        started_ = true;
         last_ = now;
         if (tokens_ < 1.0) return false;
         tokens_ -= 1.0;
@@ -26,6 +27,7 @@ private:
     double burst_;
     double tokens_;
     std::chrono::steady_clock::time_point last_{};
+    bool started_ = false;
 };
 
 }  // namespace wsgw

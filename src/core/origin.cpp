@@ -30,13 +30,32 @@ std::optional<OriginPolicy::Entry> OriginPolicy::parse_origin(std::string_view t
     if (rest.empty() || rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos)
         return std::nullopt;
     std::string_view host = rest;
-    if (auto colon = rest.rfind(':'); colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+    std::string_view port;
+    bool has_port = false;
+    if (rest.front() == '[') {  // IPv6 literal: "[::1]" or "[::1]:8443"
+        auto close = rest.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        host = rest.substr(0, close + 1);
+        auto after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') return std::nullopt;
+            port = after.substr(1);
+            has_port = true;
+        }
+    } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
         host = rest.substr(0, colon);
-        auto port = rest.substr(colon + 1);
+        port = rest.substr(colon + 1);
+        has_port = true;
+    }
+    if (has_port) {
         if (port.empty() || port.size() > 5) return std::nullopt;
-        for (char c : port)
+        unsigned value = 0;
+        for (char c : port) {
             if (c < '0' || c > '9') return std::nullopt;
-        e.port = std::string(port);
+            value = value * 10 + static_cast<unsigned>(c - '0');
+        }
+        if (value == 0 || value > 65535) return std::nullopt;
+        e.port = std::to_string(value);
     }
     if (host.starts_with("*.")) {
         if (!allow_wildcard) return std::nullopt;

@@ -1,0 +1,24 @@
+// libFuzzer target: message validation and normalization on both channel kinds. Any input must
+// give a clean accept or reject; an accepted frame must itself be valid JSON with exactly type,
+// payload and timestamp.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "wsgw/message.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view raw(reinterpret_cast<const char*>(data), size);
+    static const wsgw::Channel user{wsgw::ChannelKind::user, "u1", ""};
+    static const wsgw::Channel project{wsgw::ChannelKind::project, "u1", "p1"};
+    wsgw::MessageLimits limits;
+    auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'765'000'000));
+    for (const auto* channel : {&user, &project}) {
+        auto r = wsgw::validate_message(raw, *channel, limits, now);
+        if (!r.ok()) continue;
+        auto frame = nlohmann::json::parse(r.message().frame, nullptr, false);
+        if (frame.is_discarded() || !frame.is_object() || frame.size() != 3 || !frame["payload"].is_object())
+            __builtin_trap();
+    }
+    return 0;
+}
