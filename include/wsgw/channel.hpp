@@ -21,6 +21,10 @@ struct Channel {
     std::string project_id;  // empty for ChannelKind::user
 };
 
+// Liveness probes travel on "user_noti:~probe~<instance>": matched by the subscription, yet no
+// user can own it ('~' is not an id character). Each gateway instance ignores the others' probes.
+inline constexpr std::string_view kProbeChannelPrefix = "user_noti:~probe~";
+
 // An id is 1..64 characters of [A-Za-z0-9_-]. The same rule guards user ids taken from tokens
 // and project filters taken from query strings, so every id that reaches the registry is one
 // a channel name could carry.

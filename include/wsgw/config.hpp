@@ -59,6 +59,14 @@ struct Config {
     std::uint64_t client_messages_burst = 20;
     std::string tls_cert_file;
     std::string tls_key_file;
+    std::string redis_sentinels;
+    std::string redis_sentinel_master = "mymaster";
+    std::string redis_sentinel_password;
+    std::uint64_t redis_probe_interval_ms = 5'000;
+    std::uint64_t redis_probe_timeout_ms = 3'000;
+    std::uint64_t replay_max_entries = 100'000;
+    std::uint64_t replay_ttl_s = 3'600;
+    std::uint64_t replay_completed_ttl_s = 300;
     std::uint64_t shutdown_grace_ms = 0;
     std::uint64_t shutdown_timeout_ms = 5'000;
 
@@ -66,6 +74,7 @@ struct Config {
     ListenAddress listen_address;
     RedisEndpoint redis;
     std::string jwt_public_key;  // PEM, read from jwt_public_key_file
+    std::vector<RedisEndpoint> sentinels;  // from redis_sentinels and redis_sentinel_password
 };
 
 struct ConfigOption {
@@ -96,6 +105,8 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
 
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error);
 std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
+// "host:port,host:port" (IPv6 as [addr]:port); empty gives an empty list.
+std::optional<std::vector<RedisEndpoint>> parse_sentinels(std::string_view text, std::string& error);
 
 // key -> value for the start-up log line: secrets and the Redis password are redacted.
 std::vector<std::pair<std::string, std::string>> describe(const Config& config);

@@ -60,6 +60,12 @@ struct Metrics {
     std::atomic<int> redis_subscribed{0};
     Counter redis_connects{0};
     Counter redis_disconnects{0};
+    Counter redis_connect_attempts{0};
+    Counter redis_sentinel_switches{0};
+    Counter redis_probes_ok{0};
+    Counter redis_probe_failures{0};
+    std::atomic<std::uint64_t> redis_probe_rtt_us{0};  // last successful probe
+    Counter replayed{0};
 
     static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     void count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept;

@@ -118,6 +118,27 @@ std::optional<std::string> set_proxies(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_sentinels(Config& c, std::string_view v) {
+    std::string err;
+    auto list = parse_sentinels(v, err);
+    if (!list) return err;
+    c.redis_sentinels = std::string(trim(v));
+    c.sentinels = std::move(*list);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_sentinel_password(Config& c, std::string_view v) {
+    c.redis_sentinel_password = std::string(v);
+    return std::nullopt;
+}
+std::string show_sentinel_password(const Config& c) { return c.redis_sentinel_password.empty() ? "(unset)" : "(set)"; }
+
+std::optional<std::string> set_master_name(Config& c, std::string_view v) {
+    if (trim(v).empty()) return std::string("must not be empty");
+    c.redis_sentinel_master = std::string(trim(v));
+    return std::nullopt;
+}
+
 std::string redacted_redis_url(const Config& c) {
     if (c.redis.password.empty()) return c.redis_url;
     std::string out = "redis://";
@@ -192,6 +213,25 @@ const std::vector<ConfigOption> kOptions = {
      set_text<&Config::tls_cert_file>, show_text<&Config::tls_cert_file>},
     {"tls_key_file", "PEM private key for tls_cert_file. Reloaded with the certificate on SIGHUP.", false,
      set_text<&Config::tls_key_file>, show_text<&Config::tls_key_file>},
+    {"redis_sentinels",
+     "Comma-separated Redis Sentinel addresses (host:port); when set, the master is resolved through them.", false,
+     set_sentinels, show_text<&Config::redis_sentinels>},
+    {"redis_sentinel_master", "Master name the sentinels monitor.", false, set_master_name,
+     show_text<&Config::redis_sentinel_master>},
+    {"redis_sentinel_password", "Password of the sentinels (the data nodes use redis_url's).", true,
+     set_sentinel_password, show_sentinel_password},
+    {"redis_probe_interval_ms",
+     "Interval of the subscription liveness probe (a publish the subscription must receive); 0 disables it.", false,
+     set_uint<&Config::redis_probe_interval_ms, 0, 3'600'000>, show_uint<&Config::redis_probe_interval_ms>},
+    {"redis_probe_timeout_ms", "A probe not received within this long counts as a lost subscription.", false,
+     set_uint<&Config::redis_probe_timeout_ms, 50, 600'000>, show_uint<&Config::redis_probe_timeout_ms>},
+    {"replay_max_entries",
+     "Latest progress messages kept per (user, project) for replay to sockets that connect; 0 disables replay.",
+     false, set_uint<&Config::replay_max_entries, 0, 100'000'000>, show_uint<&Config::replay_max_entries>},
+    {"replay_ttl_s", "How long a project's latest progress stays replayable.", false,
+     set_uint<&Config::replay_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_ttl_s>},
+    {"replay_completed_ttl_s", "How long a project_completed stays replayable.", false,
+     set_uint<&Config::replay_completed_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_completed_ttl_s>},
     {"shutdown_grace_ms", "On SIGTERM: time to keep delivering (readyz 503, no new sockets) before closing sockets.",
      false, set_uint<&Config::shutdown_grace_ms, 0, 3'600'000>, show_uint<&Config::shutdown_grace_ms>},
     {"shutdown_timeout_ms", "On SIGTERM, after the grace period: time allowed for close handshakes before exit.",
@@ -361,6 +401,26 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string&
     return ep;
 }
 
+std::optional<std::vector<RedisEndpoint>> parse_sentinels(std::string_view text, std::string& error) {
+    std::vector<RedisEndpoint> out;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        auto item = trim(text.substr(0, comma));
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        if (item.empty()) continue;
+        auto addr = parse_listen(item, error);
+        if (!addr || addr->port == 0) {
+            error = "'" + std::string(item) + "' is not host:port";
+            return std::nullopt;
+        }
+        RedisEndpoint ep;
+        ep.host = addr->host;
+        ep.port = addr->port;
+        out.push_back(std::move(ep));
+    }
+    return out;
+}
+
 ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& env, const FileReader& read_file,
                        unsigned hardware_threads) {
     ConfigLoad load;
@@ -444,6 +504,7 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     }
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         load.errors.push_back("WSGW_TLS_CERT_FILE/WSGW_TLS_KEY_FILE: set both or neither");
+    for (auto& sentinel : c.sentinels) sentinel.password = c.redis_sentinel_password;
     if (c.client_messages_burst < 1)
         load.errors.push_back("client_messages_burst: must be at least 1");
     if (c.redis_reconnect_min_ms > c.redis_reconnect_max_ms)

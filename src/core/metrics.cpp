@@ -1,5 +1,7 @@
 #include "wsgw/metrics.hpp"
 
+#include <cstdio>
+
 namespace wsgw {
 
 namespace {
@@ -96,10 +98,25 @@ std::string render_prometheus(const Metrics& m) {
     sample(out, "wsgw_redis_connected", "", static_cast<std::uint64_t>(m.redis_connected.load()));
     header(out, "wsgw_redis_subscribed", "gauge", "1 while both pattern subscriptions are confirmed.");
     sample(out, "wsgw_redis_subscribed", "", static_cast<std::uint64_t>(m.redis_subscribed.load()));
-    header(out, "wsgw_redis_connects_total", "counter", "Redis connections established.");
+    header(out, "wsgw_redis_connects_total", "counter", "Redis subscriptions established (connected and subscribed).");
     sample(out, "wsgw_redis_connects_total", "", load(m.redis_connects));
-    header(out, "wsgw_redis_disconnects_total", "counter", "Redis connections lost.");
+    header(out, "wsgw_redis_disconnects_total", "counter", "Established Redis subscriptions lost.");
     sample(out, "wsgw_redis_disconnects_total", "", load(m.redis_disconnects));
+    header(out, "wsgw_redis_connect_attempts_total", "counter", "Redis connection attempts, first one included.");
+    sample(out, "wsgw_redis_connect_attempts_total", "", load(m.redis_connect_attempts));
+    header(out, "wsgw_redis_sentinel_switches_total", "counter", "+switch-master notices for the configured master.");
+    sample(out, "wsgw_redis_sentinel_switches_total", "", load(m.redis_sentinel_switches));
+    header(out, "wsgw_redis_probes_total", "counter", "Subscription liveness probes, by result.");
+    sample(out, "wsgw_redis_probes_total", "result=\"ok\"", load(m.redis_probes_ok));
+    sample(out, "wsgw_redis_probes_total", "result=\"timeout\"", load(m.redis_probe_failures));
+    header(out, "wsgw_redis_probe_rtt_seconds", "gauge", "Round trip of the last successful liveness probe.");
+    {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(m.redis_probe_rtt_us.load(std::memory_order_relaxed)) / 1e6);
+        out.append("wsgw_redis_probe_rtt_seconds ").append(buf).append("\n");
+    }
+    header(out, "wsgw_replayed_messages_total", "counter", "Cached latest-state messages sent to sockets as they connected.");
+    sample(out, "wsgw_replayed_messages_total", "", load(m.replayed));
     return out;
 }
 

@@ -17,9 +17,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::unique_ptr<Shard>> make_shards(std::size_t n) {
+std::vector<std::unique_ptr<Shard>> make_shards(const Config& c) {
+    ReplayLimits replay{c.replay_max_entries, std::chrono::seconds(c.replay_ttl_s),
+                        std::chrono::seconds(c.replay_completed_ttl_s)};
     std::vector<std::unique_ptr<Shard>> v;
-    for (std::size_t i = 0; i < std::max<std::size_t>(n, 1); ++i) v.push_back(std::make_unique<Shard>(i));
+    for (std::size_t i = 0; i < std::max<std::size_t>(c.threads, 1); ++i) v.push_back(std::make_unique<Shard>(i, replay));
     return v;
 }
 
@@ -28,7 +30,7 @@ std::vector<std::unique_ptr<Shard>> make_shards(std::size_t n) {
 Gateway::Gateway(const Config& config)
     : config_(config),
       ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address}),
-      shards_(make_shards(config.threads)),
+      shards_(make_shards(config)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
       hangup_(shards_.front()->ioc, SIGHUP),
       shutdown_timer_(shards_.front()->ioc) {
@@ -53,9 +55,15 @@ Gateway::Gateway(const Config& config)
     limits_.max_bytes = config.max_message_bytes;
 
     listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address);
-    RedisSubscriber::Options options{config.redis, std::chrono::milliseconds(config.redis_connect_timeout_ms),
-                                     std::chrono::milliseconds(config.redis_reconnect_min_ms),
-                                     std::chrono::milliseconds(config.redis_reconnect_max_ms)};
+    RedisSubscriber::Options options;
+    options.endpoint = config.redis;
+    options.sentinels = config.sentinels;
+    options.master_name = config.redis_sentinel_master;
+    options.connect_timeout = std::chrono::milliseconds(config.redis_connect_timeout_ms);
+    options.reconnect_min = std::chrono::milliseconds(config.redis_reconnect_min_ms);
+    options.reconnect_max = std::chrono::milliseconds(config.redis_reconnect_max_ms);
+    options.probe_interval = std::chrono::milliseconds(config.redis_probe_interval_ms);
+    options.probe_timeout = std::chrono::milliseconds(config.redis_probe_timeout_ms);
     subscriber_ = std::make_unique<RedisSubscriber>(
         shards_.front()->ioc.get_executor(), std::move(options), ctx_.metrics,
         [this](std::string_view channel, std::string_view payload) { on_redis_message(channel, payload); },
@@ -108,20 +116,18 @@ void Gateway::on_redis_message(std::string_view channel_name, std::string_view p
 
 void Gateway::dispatch(const Channel& channel, Message&& message) {
     // One immutable Delivery per message, shared by every shard and every target queue.
-    auto delivery = std::make_shared<Delivery>();
-    delivery->outbound.frame = std::move(message.frame);
-    delivery->outbound.type = message.type;
-    delivery->outbound.project_id = std::move(message.project_id);
-    delivery->user_id = channel.user_id;
-    if (channel.kind == ChannelKind::project) delivery->project_id = channel.project_id;
+    auto d = std::make_shared<Delivery>();
+    d->outbound.frame = std::move(message.frame);
+    d->outbound.type = message.type;
+    d->outbound.project_id = std::move(message.project_id);
+    d->user_id = channel.user_id;
+    if (channel.kind == ChannelKind::project) d->project_id = channel.project_id;
+    std::shared_ptr<const Delivery> delivery = std::move(d);
 
     for (auto& shard : shards_) {
         // dispatch runs inline on the subscriber's own shard and posts to the others.
         asio::dispatch(shard->ioc, [delivery, s = shard.get(), &metrics = ctx_.metrics] {
-            auto n = s->registry.for_each_target(delivery->user_id, delivery->project_id, [&](Session* session) {
-                session->send(OutboundPtr(delivery, &delivery->outbound));
-            });
-            if (n) Metrics::add(metrics.deliveries, n);
+            if (auto n = s->deliver(delivery)) Metrics::add(metrics.deliveries, n);
         });
     }
 }

@@ -1,12 +1,10 @@
 #include "net/redis_subscriber.hpp"
 
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include <boost/asio/post.hpp>
 
 #include "net/logging.hpp"
-#include "net/redis_adapter.hpp"
 #include "wsgw/backoff.hpp"
 #include "wsgw/channel.hpp"
 
@@ -15,10 +13,18 @@ namespace wsgw {
 namespace asio = boost::asio;
 
 namespace {
-std::string endpoint_text(const RedisEndpoint& ep) {
-    return ep.unix_socket ? "unix://" + ep.path : ep.host + ":" + std::to_string(ep.port);
+
+std::string_view text(const redisReply* r) { return {r->str, static_cast<std::size_t>(r->len)}; }
+
+bool is_string(const redisReply* r) { return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS); }
+
+std::string random_instance_id(std::minstd_rand& rng) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id;
+    for (int i = 0; i < 16; ++i) id.push_back(kHex[rng() % 16]);
+    return id;
 }
-std::string_view reply_text(const redisReply* r) { return {r->str, static_cast<std::size_t>(r->len)}; }
+
 }  // namespace
 
 RedisSubscriber::RedisSubscriber(asio::any_io_executor executor, Options options, Metrics& metrics,
@@ -28,17 +34,17 @@ RedisSubscriber::RedisSubscriber(asio::any_io_executor executor, Options options
       metrics_(metrics),
       on_message_(std::move(on_message)),
       on_state_(std::move(on_state)),
+      subscriber_(executor_, [this](const std::string& cause) { on_subscriber_lost(cause); }),
+      prober_(executor_, [](const std::string& cause) { log::debug("redis_probe_connection_lost", {{"cause", cause}}); }),
+      sentinel_query_(executor_, nullptr),
+      sentinel_watch_(executor_, nullptr),
       retry_timer_(executor_),
-      deadline_timer_(executor_),
-      rng_(std::random_device{}()) {}
-
-RedisSubscriber::~RedisSubscriber() {
-    if (ac_) {
-        auto* c = ac_;
-        ac_ = nullptr;
-        redisAsyncFree(c);
-    }
+      probe_timer_(executor_),
+      rng_(std::random_device{}()) {
+    probe_channel_ = std::string(kProbeChannelPrefix) + random_instance_id(rng_);
 }
+
+RedisSubscriber::~RedisSubscriber() = default;
 
 void RedisSubscriber::start() {
     stopped_ = false;
@@ -48,82 +54,143 @@ void RedisSubscriber::start() {
 void RedisSubscriber::stop() {
     stopped_ = true;
     retry_timer_.cancel();
-    deadline_timer_.cancel();
-    if (ac_) {
-        auto* c = ac_;
-        ac_ = nullptr;
-        ++generation_;
-        redisAsyncFree(c);  // callbacks see c != ac_ and stay quiet
-    }
+    probe_timer_.cancel();
+    subscriber_.close();
+    prober_.close();
+    sentinel_query_.close();
+    sentinel_watch_.close();
     set_subscribed(false);
 }
 
 void RedisSubscriber::connect() {
     if (stopped_) return;
-    const auto& ep = options_.endpoint;
-    redisAsyncContext* c = ep.unix_socket ? redisAsyncConnectUnix(ep.path.c_str())
-                                          : redisAsyncConnect(ep.host.c_str(), ep.port);
-    if (!c) {
-        log::error("redis_connect_failed", {{"redis", endpoint_text(ep)}, {"cause", "out of memory"}});
-        schedule_reconnect();
-        return;
-    }
-    if (c->err) {
-        log::warn("redis_connect_failed", {{"redis", endpoint_text(ep)}, {"cause", std::string_view(c->errstr)}});
-        redisAsyncFree(c);
-        schedule_reconnect();
-        return;
-    }
-    if (!attach_asio(c, executor_)) {
-        log::error("redis_connect_failed", {{"redis", endpoint_text(ep)}, {"cause", "cannot watch the socket"}});
-        redisAsyncFree(c);
-        schedule_reconnect();
-        return;
-    }
-    ac_ = c;
-    ++generation_;
-    patterns_confirmed_ = 0;
-    c->data = this;
-    redisAsyncSetConnectCallback(c, &RedisSubscriber::on_connect);
-    redisAsyncSetDisconnectCallback(c, &RedisSubscriber::on_disconnect);
-
-    // Commands queue until the connection is up; the whole sequence must finish within the
-    // connect timeout or the attempt counts as failed.
-    if (!ep.password.empty()) {
-        if (ep.username.empty())
-            redisAsyncCommand(c, &RedisSubscriber::on_auth_reply, this, "AUTH %b", ep.password.data(), ep.password.size());
-        else
-            redisAsyncCommand(c, &RedisSubscriber::on_auth_reply, this, "AUTH %b %b", ep.username.data(),
-                              ep.username.size(), ep.password.data(), ep.password.size());
-    }
-    std::string user_pattern(kUserPattern), project_pattern(kProjectPattern);
-    redisAsyncCommand(c, &RedisSubscriber::on_pubsub_reply, this, "PSUBSCRIBE %s %s", user_pattern.c_str(),
-                      project_pattern.c_str());
-
-    deadline_timer_.expires_after(options_.connect_timeout);
-    deadline_timer_.async_wait([this, gen = generation_](const boost::system::error_code& ec) {
-        if (ec || gen != generation_ || subscribed_ || !ac_) return;
-        lost("timed out connecting and subscribing", /*hiredis_frees=*/false);
-    });
+    Metrics::add(metrics_.redis_connect_attempts);
+    if (options_.sentinels.empty()) return connect_to(options_.endpoint);
+    resolve_master(0);
 }
 
-void RedisSubscriber::lost(std::string_view cause, bool hiredis_frees) {
-    auto* c = ac_;
-    if (!c) return;
-    ac_ = nullptr;
-    ++generation_;
-    deadline_timer_.cancel();
+void RedisSubscriber::resolve_master(std::size_t index) {
+    if (stopped_) return;
+    if (index >= options_.sentinels.size()) {
+        log::warn("redis_sentinel_unresolved", {{"master", options_.master_name}, {"cause", "no sentinel answered"}});
+        return schedule_reconnect();
+    }
+    const auto& sentinel = options_.sentinels[index];
+    std::string error;
+    if (!sentinel_query_.connect(sentinel, options_.connect_timeout, error)) {
+        log::warn("redis_sentinel_unreachable", {{"sentinel", RedisClient::endpoint_text(sentinel)}, {"cause", error}});
+        return resolve_master(index + 1);
+    }
+    sentinel_query_.command(
+        {"SENTINEL", "get-master-addr-by-name", options_.master_name}, [this, index](redisReply* r) {
+            const auto& s = options_.sentinels[index];
+            bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && is_string(r->element[0]) &&
+                      is_string(r->element[1]);
+            std::optional<RedisEndpoint> master;
+            if (ok) {
+                RedisEndpoint ep = options_.endpoint;  // credentials and db of the data nodes
+                ep.unix_socket = false;
+                ep.host = std::string(text(r->element[0]));
+                try {
+                    ep.port = static_cast<std::uint16_t>(std::stoi(std::string(text(r->element[1]))));
+                    master = ep;
+                } catch (...) {
+                }
+            }
+            // Leave hiredis's call stack before closing or reconnecting anything.
+            asio::post(executor_, [this, index, master, s] {
+                sentinel_query_.close();
+                if (stopped_) return;
+                if (!master) {
+                    log::warn("redis_sentinel_unresolved",
+                              {{"sentinel", RedisClient::endpoint_text(s)}, {"master", options_.master_name}});
+                    return resolve_master(index + 1);
+                }
+                log::info("redis_sentinel_resolved",
+                          {{"sentinel", RedisClient::endpoint_text(s)}, {"master", RedisClient::endpoint_text(*master)}});
+                watch_sentinel(s);
+                connect_to(*master);
+            });
+        });
+}
+
+void RedisSubscriber::watch_sentinel(const RedisEndpoint& sentinel) {
+    std::string error;
+    if (!sentinel_watch_.connect(sentinel, options_.connect_timeout, error)) return;
+    sentinel_watch_.command(
+        {"SUBSCRIBE", "+switch-master"},
+        [this](redisReply* r) {
+            if (!r) return;
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is_string(r->element[0]) &&
+                text(r->element[0]) == "subscribe") {
+                sentinel_watch_.mark_ready();
+                return;
+            }
+            if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || !is_string(r->element[0]) ||
+                text(r->element[0]) != "message" || !is_string(r->element[2]))
+                return;
+            // "<master-name> <old-ip> <old-port> <new-ip> <new-port>"
+            std::string_view notice = text(r->element[2]);
+            if (notice.substr(0, notice.find(' ')) != options_.master_name) return;
+            Metrics::add(metrics_.redis_sentinel_switches);
+            log::warn("redis_sentinel_switch", {{"master", options_.master_name}, {"notice", notice}});
+            subscriber_.fail("sentinel switched the master");
+        },
+        /*subscription=*/true);
+}
+
+void RedisSubscriber::connect_to(const RedisEndpoint& endpoint) {
+    if (stopped_) return;
+    current_ = endpoint;
+    std::string error;
+    if (!subscriber_.connect(endpoint, options_.connect_timeout, error)) {
+        log::warn("redis_connect_failed", {{"redis", RedisClient::endpoint_text(endpoint)}, {"cause", error}});
+        return schedule_reconnect();
+    }
+    patterns_confirmed_ = 0;
+    subscriber_.command({"PSUBSCRIBE", std::string(kUserPattern), std::string(kProjectPattern)},
+                        [this](redisReply* r) { on_pubsub(r); }, /*subscription=*/true);
+}
+
+void RedisSubscriber::on_pubsub(redisReply* reply) {
+    if (!reply) return;  // a lost connection is reported through on_subscriber_lost
+    if (reply->type == REDIS_REPLY_ERROR) {
+        // -LOADING, -NOAUTH, -NOPERM...: treated as a lost connection and retried.
+        subscriber_.fail("PSUBSCRIBE refused: " + std::string(text(reply)));
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 || !is_string(reply->element[0])) return;
+    auto kind = text(reply->element[0]);
+    if (kind == "pmessage" && reply->elements == 4 && is_string(reply->element[2]) && is_string(reply->element[3])) {
+        auto channel = text(reply->element[2]);
+        if (channel.starts_with(kProbeChannelPrefix)) {
+            if (channel == probe_channel_) on_probe_received(text(reply->element[3]));
+            return;  // another gateway's probe
+        }
+        on_message_(channel, text(reply->element[3]));
+    } else if (kind == "psubscribe" && ++patterns_confirmed_ == 2) {
+        subscriber_.mark_ready();
+        attempt_ = 0;
+        metrics_.redis_connected = 1;
+        Metrics::add(metrics_.redis_connects);
+        log::info("redis_subscribed", {{"redis", RedisClient::endpoint_text(current_)},
+                                       {"patterns", std::string(kUserPattern) + " " + std::string(kProjectPattern)}});
+        set_subscribed(true);
+        arm_probe();
+    }
+}
+
+void RedisSubscriber::on_subscriber_lost(const std::string& cause) {
+    probe_timer_.cancel();
+    probe_outstanding_ = false;
     bool was_connected = metrics_.redis_connected.exchange(0) != 0;
     if (was_connected) Metrics::add(metrics_.redis_disconnects);
-    log::warn("redis_disconnected", {{"redis", endpoint_text(options_.endpoint)}, {"cause", cause}});
+    log::warn("redis_disconnected", {{"redis", RedisClient::endpoint_text(current_)}, {"cause", cause}});
     set_subscribed(false);
-    if (!hiredis_frees) redisAsyncFree(c);
-    schedule_reconnect();
-}
-
-void RedisSubscriber::drop_later(std::string cause) {
-    asio::post(executor_, [this, gen = generation_, cause = std::move(cause)] {
-        if (gen == generation_) lost(cause, /*hiredis_frees=*/false);
+    // Not from inside hiredis: the probe connection may be the one reporting.
+    asio::post(executor_, [this] {
+        prober_.close();
+        schedule_reconnect();
     });
 }
 
@@ -146,61 +213,45 @@ void RedisSubscriber::set_subscribed(bool on) {
     if (on_state_) on_state_(on);
 }
 
-void RedisSubscriber::on_connect(const redisAsyncContext* c, int status) {
-    auto* self = static_cast<RedisSubscriber*>(c->data);
-    if (!self || c != self->ac_) return;
-    if (status != REDIS_OK) {
-        // hiredis frees the context right after this callback.
-        self->lost(c->errstr ? std::string_view(c->errstr) : "connect failed", /*hiredis_frees=*/true);
-        return;
-    }
-    self->metrics_.redis_connected = 1;
-    Metrics::add(self->metrics_.redis_connects);
-    log::info("redis_connected", {{"redis", endpoint_text(self->options_.endpoint)}});
+void RedisSubscriber::arm_probe() {
+    if (options_.probe_interval.count() == 0 || stopped_) return;
+    probe_timer_.expires_after(options_.probe_interval);
+    probe_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) send_probe();
+    });
 }
 
-void RedisSubscriber::on_disconnect(const redisAsyncContext* c, int /*status*/) {
-    auto* self = static_cast<RedisSubscriber*>(c->data);
-    if (!self || c != self->ac_) return;
-    self->lost(c->errstr && c->err ? std::string_view(c->errstr) : "connection closed", /*hiredis_frees=*/true);
-}
-
-void RedisSubscriber::on_auth_reply(redisAsyncContext* c, void* r, void* privdata) {
-    auto* self = static_cast<RedisSubscriber*>(privdata);
-    auto* reply = static_cast<redisReply*>(r);
-    if (!reply || c != self->ac_) return;  // a lost connection is reported by the pub/sub callback
-    if (reply->type == REDIS_REPLY_ERROR) self->drop_later("AUTH refused: " + std::string(reply_text(reply)));
-}
-
-void RedisSubscriber::on_pubsub_reply(redisAsyncContext* c, void* r, void* privdata) {
-    auto* self = static_cast<RedisSubscriber*>(privdata);
-    if (c != self->ac_) return;
-    auto* reply = static_cast<redisReply*>(r);
-    if (!reply) {
-        // hiredis is freeing the context (the peer closed or a read failed); it calls this for
-        // each pending subscription before the disconnect callback.
-        self->lost(c->err ? std::string_view(c->errstr) : "connection closed", /*hiredis_frees=*/true);
-        return;
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-        self->drop_later("PSUBSCRIBE refused: " + std::string(reply_text(reply)));
-        return;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
-    auto kind = reply->element[0];
-    if (kind->type != REDIS_REPLY_STRING) return;
-    auto name = reply_text(kind);
-    if (name == "pmessage" && reply->elements == 4 && reply->element[2]->type == REDIS_REPLY_STRING &&
-        reply->element[3]->type == REDIS_REPLY_STRING) {
-        self->on_message_(reply_text(reply->element[2]), reply_text(reply->element[3]));
-    } else if (name == "psubscribe") {
-        if (++self->patterns_confirmed_ == 2) {
-            self->deadline_timer_.cancel();
-            self->attempt_ = 0;
-            log::info("redis_subscribed", {{"patterns", std::string(kUserPattern) + " " + std::string(kProjectPattern)}});
-            self->set_subscribed(true);
+void RedisSubscriber::send_probe() {
+    if (!subscribed_ || stopped_) return;
+    if (!prober_.active()) {
+        std::string error;
+        if (!prober_.connect(current_, options_.connect_timeout, error)) {
+            log::warn("redis_probe_unavailable", {{"cause", error}});
+            return arm_probe();
         }
+        prober_.mark_ready();  // the probe's own timeout covers it from here
     }
+    probe_outstanding_ = true;
+    probe_sent_at_ = std::chrono::steady_clock::now();
+    prober_.command({"PUBLISH", probe_channel_, std::to_string(++probe_seq_)}, nullptr);
+    probe_timer_.expires_after(options_.probe_timeout);
+    probe_timer_.async_wait([this, seq = probe_seq_](const boost::system::error_code& ec) {
+        if (ec || !probe_outstanding_ || seq != probe_seq_) return;
+        probe_outstanding_ = false;
+        Metrics::add(metrics_.redis_probe_failures);
+        log::warn("redis_probe_timeout", {{"timeout_ms", options_.probe_timeout.count()}});
+        prober_.close();
+        subscriber_.fail("liveness probe not received within " + std::to_string(options_.probe_timeout.count()) + " ms");
+    });
+}
+
+void RedisSubscriber::on_probe_received(std::string_view payload) {
+    if (!probe_outstanding_ || payload != std::to_string(probe_seq_)) return;  // a late, stale probe
+    probe_outstanding_ = false;
+    auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - probe_sent_at_);
+    metrics_.redis_probe_rtt_us = static_cast<std::uint64_t>(rtt.count());
+    Metrics::add(metrics_.redis_probes_ok);
+    arm_probe();
 }
 
 }  // namespace wsgw

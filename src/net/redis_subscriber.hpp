@@ -1,28 +1,40 @@
 #pragma once
-// The Redis side: one hiredis async connection on the gateway's first I/O thread, subscribed to
-// user_noti:* and project:*:*. Reconnects with exponential backoff and jitter on any loss.
+// The Redis side, on the gateway's first I/O thread:
+// - a subscriber connection (PSUBSCRIBE user_noti:* project:*:*) that reconnects with
+//   exponential backoff and jitter on any loss and reports ready only once both patterns are
+//   confirmed;
+// - a liveness probe: a second, ordinary connection publishes on a channel the subscription
+//   matches but no user can own; a probe not received in time counts as a lost subscription
+//   (a stalled server, a half-open connection, a proxy that lost state);
+// - optionally Redis Sentinel: the master is asked of the sentinels before every connect, and a
+//   +switch-master notice for our master drops the connection so that it is resolved again.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "net/redis_client.hpp"
 #include "wsgw/config.hpp"
 #include "wsgw/metrics.hpp"
-
-struct redisAsyncContext;
 
 namespace wsgw {
 
 class RedisSubscriber {
 public:
     struct Options {
-        RedisEndpoint endpoint;
+        RedisEndpoint endpoint;                // used when `sentinels` is empty
+        std::vector<RedisEndpoint> sentinels;  // host/port (and password) of each sentinel
+        std::string master_name;
         std::chrono::milliseconds connect_timeout{3000};
         std::chrono::milliseconds reconnect_min{100};
         std::chrono::milliseconds reconnect_max{5000};
+        std::chrono::milliseconds probe_interval{5000};  // 0: no probe
+        std::chrono::milliseconds probe_timeout{3000};
     };
     using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
     using OnState = std::function<void(bool subscribed)>;
@@ -30,8 +42,6 @@ public:
     RedisSubscriber(boost::asio::any_io_executor executor, Options options, Metrics& metrics, OnMessage on_message,
                     OnState on_state);
     ~RedisSubscriber();
-    RedisSubscriber(const RedisSubscriber&) = delete;
-    RedisSubscriber& operator=(const RedisSubscriber&) = delete;
 
     // Both must be called on the executor's thread.
     void start();
@@ -39,28 +49,33 @@ public:
 
 private:
     void connect();
-    // Drops the current connection (freeing it unless hiredis is already doing so), reports
-    // not-ready and schedules a reconnect.
-    void lost(std::string_view cause, bool hiredis_frees);
-    // Asks for the connection to be dropped from outside hiredis's own call stack.
-    void drop_later(std::string cause);
+    void resolve_master(std::size_t index);
+    void connect_to(const RedisEndpoint& endpoint);
+    void on_subscriber_lost(const std::string& cause);
     void schedule_reconnect();
     void set_subscribed(bool on);
-
-    static void on_connect(const redisAsyncContext* c, int status);
-    static void on_disconnect(const redisAsyncContext* c, int status);
-    static void on_auth_reply(redisAsyncContext* c, void* reply, void* privdata);
-    static void on_pubsub_reply(redisAsyncContext* c, void* reply, void* privdata);
+    void on_pubsub(redisReply* reply);
+    void watch_sentinel(const RedisEndpoint& sentinel);
+    void arm_probe();
+    void send_probe();
+    void on_probe_received(std::string_view payload);
 
     boost::asio::any_io_executor executor_;
     Options options_;
     Metrics& metrics_;
     OnMessage on_message_;
     OnState on_state_;
+    RedisClient subscriber_;
+    RedisClient prober_;
+    RedisClient sentinel_query_;
+    RedisClient sentinel_watch_;
     boost::asio::steady_timer retry_timer_;
-    boost::asio::steady_timer deadline_timer_;
-    redisAsyncContext* ac_ = nullptr;
-    unsigned long generation_ = 0;
+    boost::asio::steady_timer probe_timer_;
+    RedisEndpoint current_;
+    std::string probe_channel_;
+    std::uint64_t probe_seq_ = 0;
+    bool probe_outstanding_ = false;
+    std::chrono::steady_clock::time_point probe_sent_at_;
     unsigned attempt_ = 0;
     int patterns_confirmed_ = 0;
     bool subscribed_ = false;

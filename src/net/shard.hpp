@@ -14,6 +14,7 @@
 #include "wsgw/auth.hpp"
 #include "wsgw/client_address.hpp"
 #include "wsgw/connection_limits.hpp"
+#include "wsgw/last_state_cache.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/metrics.hpp"
 #include "wsgw/origin.hpp"
@@ -55,12 +56,35 @@ struct Delivery {
 };
 
 struct Shard {
-    explicit Shard(std::size_t index) : index(index), ioc(1), work(ioc.get_executor()) {}
+    Shard(std::size_t index, ReplayLimits replay_limits)
+        : index(index), ioc(1), work(ioc.get_executor()), replay(replay_limits) {}
+
+    // Hands a message to every target session on this thread (and keeps it for replay when it
+    // is progress); returns the number of sessions it was queued for.
+    std::size_t deliver(const std::shared_ptr<const Delivery>& delivery);
+    // Queues the replayable state of `user` (only `project_filter`'s when set) to `session`.
+    std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
 
     std::size_t index;
     boost::asio::io_context ioc;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
     Registry<Session*> registry;
+    LastStateCache<std::shared_ptr<const Delivery>> replay;
 };
+
+inline std::size_t Shard::deliver(const std::shared_ptr<const Delivery>& d) {
+    auto type = d->outbound.type;
+    if (type == MessageType::project_progress || type == MessageType::project_completed)
+        replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed,
+                   std::chrono::steady_clock::now());
+    return registry.for_each_target(d->user_id, d->project_id,
+                                    [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
+}
+
+inline std::size_t Shard::replay_to(Session& session, std::string_view user, std::string_view project_filter) {
+    auto entries = replay.get(user, project_filter, std::chrono::steady_clock::now());
+    for (const auto& d : entries) session.send(OutboundPtr(d, &d->outbound));
+    return entries.size();
+}
 
 }  // namespace wsgw

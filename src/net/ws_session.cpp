@@ -71,6 +71,10 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
                             {"project_filter", peer_.project_filter},
                             {"tls", kIsTls<Stream>},
                             {"thread", shard_.index}});
+    // Replay runs on this thread right after registration, so every message is either already
+    // in the cache (replayed) or not yet fanned out here (delivered live): none is lost or doubled.
+    if (auto n = shard_.replay_to(*this, peer_.identity.user_id, peer_.project_filter))
+        Metrics::add(ctx_.metrics.replayed, n);
     arm_expiry();
     read();
 }

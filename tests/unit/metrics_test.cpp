@@ -73,7 +73,7 @@ TEST(RenderPrometheus, EveryLineIsACommentOrAWellFormedSample) {
     EXPECT_EQ(text.back(), '\n') << "the exposition ends with a newline";
     const std::regex comment(R"(# (HELP|TYPE) [a-z_][a-z0-9_]* .+)");
     const std::regex sample_line(
-        R"([a-z_][a-z0-9_]*(\{[a-z_]+="[a-z0-9_]+"(,[a-z_]+="[a-z0-9_]+")*\})? [0-9]+)");
+        R"([a-z_][a-z0-9_]*(\{[a-z_]+="[a-z0-9_]+"(,[a-z_]+="[a-z0-9_]+")*\})? [0-9]+(\.[0-9]+)?)");
     for (const auto& l : lines_of(text))
         EXPECT_TRUE(std::regex_match(l, comment) || std::regex_match(l, sample_line)) << "malformed line: " << l;
 }
@@ -104,7 +104,13 @@ TEST(RenderPrometheus, NoSeriesIsRenderedTwice) {
 TEST(RenderPrometheus, StartsAtZero) {
     Metrics m;
     for (const auto& [series, value] : samples(wsgw::render_prometheus(m)))
-        EXPECT_EQ(value, "0") << series << " is not zero on a fresh Metrics";
+        EXPECT_EQ(std::stod(value), 0.0) << series << " is not zero on a fresh Metrics";
+}
+
+TEST(RenderPrometheus, RendersProbeRoundTripInSeconds) {
+    Metrics m;
+    m.redis_probe_rtt_us = 1500;
+    EXPECT_EQ(samples(wsgw::render_prometheus(m))["wsgw_redis_probe_rtt_seconds"], "0.001500");
 }
 
 TEST(RenderPrometheus, CountsDroppedMessagesByReason) {
