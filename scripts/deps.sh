@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
-  redis-server redis-tools openssl curl ca-certificates
+  redis-server redis-sentinel redis-tools openssl curl ca-certificates
 )
 
 if [ "${1:-}" = "--list" ]; then

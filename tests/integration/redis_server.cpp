@@ -33,6 +33,7 @@ RedisServer::RedisServer(std::uint16_t port, const std::string& extra_args)
 
 RedisServer::~RedisServer() {
     if (pid_ > 0) {
+        ::kill(pid_, SIGCONT);
         ::kill(pid_, SIGKILL);
         wait_exit(pid_, std::chrono::milliseconds(5000));
     }
@@ -63,6 +64,15 @@ void RedisServer::kill_hard() {
     pid_ = -1;
 }
 
+void RedisServer::freeze() {
+    publisher_.reset();
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::thaw() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 long long RedisServer::publish(const std::string& channel, const std::string& payload) const {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!publisher_) publisher_ = connect(port_);
@@ -80,8 +90,10 @@ long long RedisServer::publish(const std::string& channel, const std::string& pa
     return -1;
 }
 
-std::string RedisServer::command(const std::string& cmd) const {
-    auto c = connect(port_);
+std::string RedisServer::command(const std::string& cmd) const { return redis_command(port_, cmd); }
+
+std::string redis_command(std::uint16_t port, const std::string& cmd) {
+    auto c = connect(port);
     if (!c) return "";
     auto* r = static_cast<redisReply*>(redisCommand(c.get(), cmd.c_str()));
     std::string out;

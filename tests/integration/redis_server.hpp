@@ -10,6 +10,10 @@ struct redisContext;
 
 namespace wsgw::test {
 
+// Sends one command to the server (or sentinel) on `port`; the reply as text ("" on error or for
+// array replies).
+std::string redis_command(std::uint16_t port, const std::string& cmd);
+
 class RedisServer {
 public:
     // Starts redis-server (from PATH) and waits until it answers PING. extra_args are appended.
@@ -27,6 +31,8 @@ public:
     std::string command(const std::string& cmd) const;
 
     void kill_hard();  // SIGKILL, no cleanup
+    void freeze();     // SIGSTOP: the process holds its sockets but answers nothing
+    void thaw();       // SIGCONT
     void start();      // (re)start on the same port
     bool running() const { return pid_ > 0; }
 
