@@ -6,8 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
-  libgtest-dev libgmock-dev clang libclang-rt-14-dev
-  redis-server redis-sentinel redis-tools openssl curl ca-certificates
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
+  redis-server redis-sentinel redis-tools openssl curl ca-certificates python3
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -1,0 +1,86 @@
+// Micro-benchmarks of the per-message and per-delivery core work, so a regression shows
+// without sockets: validation + normalization + serialization, routing lookup, queueing.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+
+#include "wsgw/channel.hpp"
+#include "wsgw/message.hpp"
+#include "wsgw/registry.hpp"
+#include "wsgw/send_queue.hpp"
+
+namespace {
+
+const auto kNow = std::chrono::system_clock::time_point(std::chrono::seconds(1'765'000'000));
+
+void validate(benchmark::State& state, const char* raw, wsgw::ChannelKind kind) {
+    wsgw::Channel channel{kind, "u1", kind == wsgw::ChannelKind::project ? "p1" : ""};
+    wsgw::MessageLimits limits;
+    std::string_view text(raw);
+    for (auto _ : state) {
+        auto r = wsgw::validate_message(text, channel, limits, kNow);
+        benchmark::DoNotOptimize(r);
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+
+void BM_ValidateNotification(benchmark::State& s) {
+    validate(s, R"({"type":"notification","payload":{"title":"Build finished","body":"Project p1 is ready"},"timestamp":"2025-12-07T10:00:00Z"})",
+             wsgw::ChannelKind::user);
+}
+void BM_ValidateLegacyProgress(benchmark::State& s) {
+    validate(s, R"({"type":"project_progress","payload":{"project_id":"p1","status":"CRAWLING","total":10,"done":4,"errors":0,"progress_percent":40}})",
+             wsgw::ChannelKind::project);
+}
+void BM_ValidatePhasedProgress(benchmark::State& s) {
+    validate(s, R"({"type":"project_progress","payload":{"project_id":"p1","status":"PROCESSING","overall_progress_percent":42.5,"crawl":{"total":100,"done":60,"errors":2,"progress_percent":60},"analyze":null},"timestamp":"2025-12-07T10:00:00Z"})",
+             wsgw::ChannelKind::project);
+}
+void BM_ValidateRejectsNotJson(benchmark::State& s) { validate(s, "{\"type\":\"notification\",\"payload\":{", wsgw::ChannelKind::user); }
+
+void BM_ParseChannel(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::parse_channel("project:p-123:user_4567"));
+}
+
+// One lookup per message per thread; the walk is per delivery.
+void BM_RegistryFanoutPerUser(benchmark::State& state) {
+    wsgw::Registry<int> reg;
+    const int users = static_cast<int>(state.range(0));
+    for (int i = 0; i < users * 2; ++i) reg.add("bench-u" + std::to_string(i % users), "", i);
+    std::vector<std::string> names;
+    for (int u = 0; u < users; ++u) names.push_back("bench-u" + std::to_string(u));
+    std::size_t k = 0, delivered = 0;
+    for (auto _ : state) {
+        delivered += reg.for_each_target(names[k++ % names.size()], "", [](int h) { benchmark::DoNotOptimize(h); });
+    }
+    state.counters["deliveries_per_lookup"] = static_cast<double>(delivered) / static_cast<double>(state.iterations());
+}
+
+void BM_RegistryBroadcast(benchmark::State& state) {
+    wsgw::Registry<int> reg;
+    for (int i = 0; i < state.range(0); ++i) reg.add("one", "", i);
+    for (auto _ : state) reg.for_each_target("one", "", [](int h) { benchmark::DoNotOptimize(h); });
+    state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
+void BM_SendQueuePushWrite(benchmark::State& state) {
+    wsgw::SendQueue q({1024, 1 << 20});
+    auto item = std::make_shared<const wsgw::Outbound>(wsgw::Outbound{std::string(120, 'x'), wsgw::MessageType::notification, ""});
+    for (auto _ : state) {
+        q.push(item);
+        benchmark::DoNotOptimize(q.begin_write());
+        q.end_write();
+    }
+}
+
+BENCHMARK(BM_ValidateNotification);
+BENCHMARK(BM_ValidateLegacyProgress);
+BENCHMARK(BM_ValidatePhasedProgress);
+BENCHMARK(BM_ValidateRejectsNotJson);
+BENCHMARK(BM_ParseChannel);
+BENCHMARK(BM_RegistryFanoutPerUser)->Arg(1000)->Arg(100'000);
+BENCHMARK(BM_RegistryBroadcast)->Arg(10'000);
+BENCHMARK(BM_SendQueuePushWrite);
+
+}  // namespace

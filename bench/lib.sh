@@ -1,0 +1,44 @@
+# Shared by bench/run.sh and bench/smoke.sh: start and stop Redis and the gateways under test.
+# shellcheck shell=bash
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() {  # wait_http PORT PATH
+  for _ in $(seq 200); do
+    curl -fsS "http://127.0.0.1:$1$2" >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "nothing answered on port $1" >&2
+  return 1
+}
+
+start_redis() {  # start_redis PORT -> REDIS_PID
+  redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  echo "redis-server did not start" >&2
+  return 1
+}
+
+# start_gateway KIND PORT REDIS_PORT [THREADS] -> GW_PID.  KIND: ws-gateway | node
+start_gateway() {
+  local kind=$1 port=$2 redis_port=$3 threads=${4:-2}
+  export WSGW_JWT_SECRET=bench-secret
+  case "$kind" in
+    ws-gateway)
+      WSGW_LISTEN=127.0.0.1:$port WSGW_REDIS_URL=redis://127.0.0.1:$redis_port/0 WSGW_THREADS=$threads \
+        WSGW_LOG_LEVEL=warn WSGW_MAX_CONNECTIONS_PER_ADDRESS=100000 WSGW_MAX_CONNECTIONS_PER_USER=100000 \
+        WSGW_SEND_QUEUE_MAX_MESSAGES=100000 WSGW_SEND_QUEUE_MAX_BYTES=104857600 \
+        "$GATEWAY_BIN" >/tmp/wsgw-bench-gateway.log 2>&1 &
+      GW_PID=$!
+      wait_http "$port" /readyz ;;
+    node)
+      WSGW_LISTEN=127.0.0.1:$port WSGW_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
+        node "$BENCH_DIR/peers/node/gateway.js" >/tmp/wsgw-bench-node.log 2>&1 &
+      GW_PID=$!
+      wait_http "$port" /readyz
+      sleep 0.5 ;;  # its PSUBSCRIBE has no readiness signal
+  esac
+}
+
+stop_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Redis, then each gateway in turn (ws-gateway with 1 and 2 threads, the
+# Node.js peer), the load generator in each mode, RUNS times each. Writes raw JSON lines to
+# bench/results/, the tables to BENCHMARKS.md and plots to bench/results/*.png.
+#   bench/run.sh [RUNS]          (default 3)
+# Environment: BENCH_IDLE_CONNECTIONS (default 10000), BENCH_SCALE ("1000 5000 10000 19000").
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+cd "$ROOT"
+RUNS=${1:-3}
+IDLE=${BENCH_IDLE_CONNECTIONS:-10000}
+SCALE=${BENCH_SCALE:-"1000 5000 10000 19000"}
+
+scripts/deps.sh
+command -v gnuplot >/dev/null || { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }
+command -v node >/dev/null || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+bench/peers/install.sh
+scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DWSGW_BUILD_TESTS=OFF
+GATEWAY_BIN=$ROOT/build-release/ws-gateway
+BENCH=$ROOT/build-release/bench/ws-gateway-bench
+source "$BENCH_DIR/lib.sh"
+ulimit -n "$(ulimit -Hn)"
+
+mkdir -p bench/results
+RAW=bench/results/raw.jsonl
+: > "$RAW"
+redis_port=$(free_port)
+start_redis "$redis_port"
+trap 'stop_pid "${GW_PID:-}"; stop_pid "$REDIS_PID"' EXIT
+
+# run LABEL KIND THREADS -- generator args...
+run() {
+  local label=$1 kind=$2 threads=$3; shift 4
+  local port; port=$(free_port)
+  start_gateway "$kind" "$port" "$redis_port" "$threads"
+  if out=$("$BENCH" --port "$port" --redis-port "$redis_port" --secret bench-secret --gateway-pid "$GW_PID" --label "$label" "$@"); then
+    echo "$out" | tee -a "$RAW"
+  else
+    echo "{\"label\":\"$label\",\"failed\":true,\"args\":\"$*\"}" | tee -a "$RAW"
+  fi
+  stop_pid "$GW_PID"; GW_PID=""
+}
+
+GATEWAYS=("ws-gateway:ws-gateway:2" "ws-gateway-1t:ws-gateway:1" "node:node:1")
+for r in $(seq "$RUNS"); do
+  for g in "${GATEWAYS[@]}"; do
+    IFS=: read -r label kind threads <<<"$g"
+    run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 50000
+    run "$label" "$kind" "$threads" -- --mode broadcast --connections 10000 --messages 100
+    run "$label" "$kind" "$threads" -- --mode idle --connections "$IDLE" --users 1000
+    run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 25000 --rate 5000
+    for c in $SCALE; do
+      run "$label" "$kind" "$threads" -- --mode fanout --connections "$c" --users $((c / 2)) --messages 25000 --rate 5000
+    done
+  done
+done
+python3 bench/report.py "$RAW" "$RUNS" "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"

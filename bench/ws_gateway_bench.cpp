@@ -1,0 +1,446 @@
+// ws-gateway-bench: load generator for ws-gateway and peers speaking the same protocol.
+//
+// Modes
+//   fanout     C sockets over U users; M messages at rate R (0: as fast as pipelining allows)
+//              to user_noti:{user} or project:{project}:{user}
+//   broadcast  C sockets of one user; M messages
+//   idle       C idle authenticated sockets: connect rate, gateway CPU per connect, RSS per socket
+//   churn      connect and abruptly drop C sockets in batches; gateway RSS before and after
+//
+// Sockets are spread over source addresses 127.0.0.1-127.0.0.N against port exhaustion. Every
+// socket proves its registration with a ping/pong before measuring. Each message carries its
+// send time; the receive side finds it without parsing JSON, so the generator costs less per
+// message than the gateway does per delivery. One JSON line per run on stdout.
+#include <hiredis/hiredis.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "histogram.hpp"
+#include "wsgw/auth.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Options {
+    std::string mode = "fanout";
+    std::string label = "ws-gateway";
+    std::string host = "127.0.0.1";
+    unsigned port = 8080;
+    unsigned redis_port = 6379;
+    std::string secret;
+    unsigned connections = 2000;
+    unsigned users = 1000;
+    unsigned messages = 50'000;
+    unsigned rate = 0;
+    std::string channel = "user";
+    int gateway_pid = 0;
+    unsigned sources = 8;
+    unsigned batch = 500;
+    unsigned connect_parallel = 256;
+};
+
+std::uint64_t now_ns() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+}
+
+// CPU time of every thread of a process, in seconds (from /proc/PID/task/*/schedstat: ns).
+double process_cpu_seconds(int pid) {
+    if (pid <= 0) return 0;
+    std::string dir = "/proc/" + std::to_string(pid) + "/task";
+    double total = 0;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            std::ifstream in(dir + "/" + e->d_name + "/schedstat");
+            double ns = 0;
+            if (in >> ns) total += ns / 1e9;
+        }
+        closedir(d);
+    }
+    return total;
+}
+
+long process_rss_kib(int pid) {
+    if (pid <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+double self_cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+std::string user_name(unsigned u) { return "bench-u" + std::to_string(u); }
+std::string project_name(unsigned u) { return "bp" + std::to_string(u % 7); }
+
+struct Stats {
+    std::uint64_t received = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t registered = 0;
+    std::uint64_t connect_failures = 0;
+    wsgw::bench::Histogram latency;
+};
+
+class Conn : public std::enable_shared_from_this<Conn> {
+public:
+    Conn(asio::io_context& ioc, Stats& stats, unsigned user) : ws_(ioc), stats_(stats), user_(user) {}
+
+    void start(const tcp::endpoint& target, const asio::ip::address& source, const std::string& path,
+               std::function<void(bool)> on_ready) {
+        on_ready_ = std::move(on_ready);
+        auto& sock = beast::get_lowest_layer(ws_).socket();
+        beast::error_code ec;
+        sock.open(tcp::v4(), ec);
+        sock.set_option(asio::socket_base::reuse_address(true), ec);
+        sock.bind(tcp::endpoint(source, 0), ec);
+        if (ec) return ready(false);
+        beast::get_lowest_layer(ws_).expires_after(30s);
+        beast::get_lowest_layer(ws_).async_connect(target, [self = shared_from_this(), path](beast::error_code e) {
+            if (e) return self->ready(false);
+            self->ws_.async_handshake("127.0.0.1", path, [self](beast::error_code e2) {
+                if (e2) return self->ready(false);
+                beast::get_lowest_layer(self->ws_).expires_never();
+                self->ws_.read_message_max(1 << 20);
+                self->ws_.text(true);
+                self->ws_.async_write(asio::buffer(std::string_view(R"({"type":"ping"})")),
+                                      [self](beast::error_code e3, std::size_t) {
+                                          if (e3) return self->ready(false);
+                                          self->read();
+                                      });
+            });
+        });
+    }
+
+    void close_abruptly() {
+        beast::error_code ec;
+        beast::get_lowest_layer(ws_).socket().close(ec);
+    }
+
+private:
+    void ready(bool ok) {
+        if (on_ready_) {
+            auto f = std::move(on_ready_);
+            on_ready_ = nullptr;
+            f(ok);
+        }
+    }
+
+    void read() {
+        ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->ready(false);
+            self->on_message();
+            self->buffer_.consume(self->buffer_.size());
+            self->read();
+        });
+    }
+
+    void on_message() {
+        auto data = buffer_.cdata();
+        std::string_view text(static_cast<const char*>(data.data()), data.size());
+        if (!registered_) {
+            // The first frame answers our ping: the gateway has registered this socket.
+            registered_ = true;
+            ++stats_.registered;
+            return ready(true);
+        }
+        auto t = text.find("\"t\":");
+        auto s = text.find("\"seq\":");
+        if (t == std::string_view::npos || s == std::string_view::npos) return;
+        std::uint64_t sent = 0, seq = 0;
+        std::from_chars(text.data() + t + 4, text.data() + text.size(), sent);
+        std::from_chars(text.data() + s + 6, text.data() + text.size(), seq);
+        auto now = now_ns();
+        stats_.latency.record(now > sent ? now - sent : 0);
+        ++stats_.received;
+        if (have_seq_ && seq <= last_seq_) ++stats_.duplicates;
+        have_seq_ = true;
+        last_seq_ = seq;
+    }
+
+    websocket::stream<beast::tcp_stream> ws_;
+    beast::flat_buffer buffer_;
+    Stats& stats_;
+    unsigned user_;
+    bool registered_ = false;
+    bool have_seq_ = false;
+    std::uint64_t last_seq_ = 0;
+    std::function<void(bool)> on_ready_;
+};
+
+// Opens `count` sockets (user of socket i: i % users), at most `parallel` handshakes at a time;
+// returns when every socket is registered or failed.
+std::vector<std::shared_ptr<Conn>> open_sockets(asio::io_context& ioc, const Options& o, Stats& stats, unsigned count,
+                                                unsigned users, const std::vector<std::string>& tokens) {
+    std::vector<std::shared_ptr<Conn>> conns;
+    conns.reserve(count);
+    tcp::endpoint target(asio::ip::make_address(o.host), static_cast<unsigned short>(o.port));
+    unsigned started = 0, done = 0, in_flight = 0;
+    std::function<void()> pump = [&] {
+        while (in_flight < o.connect_parallel && started < count) {
+            unsigned i = started++;
+            ++in_flight;
+            auto source = asio::ip::make_address_v4(0x7F000001u + (i % std::max(1u, o.sources)));
+            auto c = std::make_shared<Conn>(ioc, stats, i % users);
+            conns.push_back(c);
+            c->start(target, source, "/ws?token=" + tokens[i % users], [&](bool ok) {
+                --in_flight;
+                ++done;
+                if (!ok) ++stats.connect_failures;
+                pump();
+            });
+        }
+    };
+    pump();
+    while (done < count) ioc.run_one_for(1s);
+    return conns;
+}
+
+std::vector<std::string> make_tokens(const Options& o, unsigned users) {
+    std::vector<std::string> tokens;
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    for (unsigned u = 0; u < users; ++u)
+        tokens.push_back(wsgw::sign_hs256(nlohmann::json{{"sub", user_name(u)}, {"exp", now + 86400}}.dump(), o.secret));
+    return tokens;
+}
+
+// Publishes M messages from its own thread, pipelined in batches, paced to `rate` when set.
+void publish(const Options& o, unsigned users, std::atomic<bool>& finished) {
+    redisContext* c = redisConnect("127.0.0.1", static_cast<int>(o.redis_port));
+    if (!c || c->err) {
+        std::fprintf(stderr, "ws-gateway-bench: cannot connect to Redis on %u\n", o.redis_port);
+        std::exit(2);
+    }
+    auto start = Clock::now();
+    unsigned sent = 0;
+    unsigned batch = o.rate ? std::max(1u, std::min(o.batch, o.rate / 200 + 1)) : o.batch;
+    while (sent < o.messages) {
+        unsigned n = std::min(batch, o.messages - sent);
+        if (o.rate) std::this_thread::sleep_until(start + std::chrono::nanoseconds(static_cast<long long>(1e9 * sent / o.rate)));
+        for (unsigned k = 0; k < n; ++k, ++sent) {
+            unsigned u = sent % users;
+            std::string channel, payload;
+            if (o.channel == "project") {
+                channel = "project:" + project_name(u) + ":" + user_name(u);
+                payload = R"({"type":"update","payload":{"project_id":")" + project_name(u) + R"(","seq":)" +
+                          std::to_string(sent) + R"(,"t":)" + std::to_string(now_ns()) + "}}";
+            } else {
+                channel = "user_noti:" + user_name(u);
+                payload = R"({"type":"notification","payload":{"seq":)" + std::to_string(sent) + R"(,"t":)" +
+                          std::to_string(now_ns()) + "}}";
+            }
+            redisAppendCommand(c, "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size());
+        }
+        for (unsigned k = 0; k < n; ++k) {
+            void* r = nullptr;
+            if (redisGetReply(c, &r) != REDIS_OK) std::exit(2);
+            freeReplyObject(r);
+        }
+    }
+    redisFree(c);
+    finished = true;
+}
+
+nlohmann::json latency_json(const wsgw::bench::Histogram& h) {
+    auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
+    return {{"p50", us(h.quantile(0.50))}, {"p90", us(h.quantile(0.90))}, {"p99", us(h.quantile(0.99))},
+            {"p999", us(h.quantile(0.999))}, {"max", us(h.max())}};
+}
+
+int run_delivery(const Options& o, unsigned users) {
+    asio::io_context ioc(1);
+    Stats stats;
+    auto tokens = make_tokens(o, users);
+    auto conns = open_sockets(ioc, o, stats, o.connections, users, tokens);
+    if (stats.registered != o.connections) {
+        std::fprintf(stderr, "ws-gateway-bench: only %llu of %u sockets registered\n",
+                     static_cast<unsigned long long>(stats.registered), o.connections);
+        return 1;
+    }
+    // Expected deliveries: each message reaches every socket of its user.
+    std::vector<unsigned> sockets_of(users, 0);
+    for (unsigned i = 0; i < o.connections; ++i) ++sockets_of[i % users];
+    std::uint64_t expected = 0;
+    for (unsigned m = 0; m < o.messages; ++m) expected += sockets_of[m % users];
+
+    double gw_cpu0 = process_cpu_seconds(o.gateway_pid), self_cpu0 = self_cpu_seconds();
+    auto t0 = Clock::now();
+    std::atomic<bool> finished{false};
+    std::thread publisher([&] { publish(o, users, finished); });
+    auto last_progress = Clock::now();
+    std::uint64_t last_received = 0;
+    while (stats.received < expected) {
+        ioc.run_one_for(100ms);
+        if (stats.received != last_received) {
+            last_received = stats.received;
+            last_progress = Clock::now();
+        } else if (finished && Clock::now() - last_progress > 3s) {
+            break;  // the rest is lost
+        }
+    }
+    auto elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    publisher.join();
+    double gw_cpu = process_cpu_seconds(o.gateway_pid) - gw_cpu0;
+    double self_cpu = self_cpu_seconds() - self_cpu0;  // includes the publisher thread
+
+    nlohmann::json out = {{"mode", o.mode},
+                          {"label", o.label},
+                          {"connections", o.connections},
+                          {"users", users},
+                          {"messages", o.messages},
+                          {"rate", o.rate},
+                          {"channel", o.channel},
+                          {"expected", expected},
+                          {"received", stats.received},
+                          {"lost", expected - std::min(expected, stats.received)},
+                          {"duplicates", stats.duplicates},
+                          {"seconds", elapsed},
+                          {"deliveries_per_s", static_cast<double>(stats.received) / elapsed},
+                          {"latency_us", latency_json(stats.latency)},
+                          {"gateway_cpu_s", gw_cpu},
+                          {"gateway_cpu_us_per_delivery", stats.received ? gw_cpu * 1e6 / static_cast<double>(stats.received) : 0},
+                          {"gateway_rss_kib", process_rss_kib(o.gateway_pid)},
+                          {"bench_cpu_us_per_delivery", stats.received ? self_cpu * 1e6 / static_cast<double>(stats.received) : 0}};
+    std::cout << out.dump() << std::endl;
+    for (auto& c : conns) c->close_abruptly();
+    return 0;
+}
+
+int run_idle(const Options& o) {
+    asio::io_context ioc(1);
+    Stats stats;
+    auto tokens = make_tokens(o, o.users);
+    long rss0 = process_rss_kib(o.gateway_pid);
+    double gw_cpu0 = process_cpu_seconds(o.gateway_pid);
+    auto t0 = Clock::now();
+    auto conns = open_sockets(ioc, o, stats, o.connections, o.users, tokens);
+    double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    double gw_cpu = process_cpu_seconds(o.gateway_pid) - gw_cpu0;
+    std::this_thread::sleep_for(1s);  // let the gateway settle (freed handshake buffers)
+    long rss1 = process_rss_kib(o.gateway_pid);
+    nlohmann::json out = {{"mode", "idle"},
+                          {"label", o.label},
+                          {"connections", o.connections},
+                          {"registered", stats.registered},
+                          {"failures", stats.connect_failures},
+                          {"seconds", elapsed},
+                          {"connects_per_s", static_cast<double>(stats.registered) / elapsed},
+                          {"gateway_cpu_us_per_connect", stats.registered ? gw_cpu * 1e6 / static_cast<double>(stats.registered) : 0},
+                          {"gateway_rss_before_kib", rss0},
+                          {"gateway_rss_kib", rss1},
+                          {"gateway_kib_per_connection",
+                           stats.registered ? static_cast<double>(rss1 - rss0) / static_cast<double>(stats.registered) : 0}};
+    std::cout << out.dump() << std::endl;
+    for (auto& c : conns) c->close_abruptly();
+    return stats.registered == o.connections ? 0 : 1;
+}
+
+int run_churn(const Options& o) {
+    asio::io_context ioc(1);
+    Stats stats;
+    auto tokens = make_tokens(o, o.users);
+    long rss0 = process_rss_kib(o.gateway_pid);
+    auto t0 = Clock::now();
+    unsigned done = 0;
+    while (done < o.connections) {
+        unsigned n = std::min(o.batch, o.connections - done);
+        auto conns = open_sockets(ioc, o, stats, n, o.users, tokens);
+        for (auto& c : conns) c->close_abruptly();
+        conns.clear();
+        ioc.poll();
+        done += n;
+    }
+    double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::this_thread::sleep_for(1s);
+    nlohmann::json out = {{"mode", "churn"},
+                          {"label", o.label},
+                          {"connections", o.connections},
+                          {"registered", stats.registered},
+                          {"failures", stats.connect_failures},
+                          {"seconds", elapsed},
+                          {"cycles_per_s", static_cast<double>(stats.registered) / elapsed},
+                          {"gateway_rss_before_kib", rss0},
+                          {"gateway_rss_after_kib", process_rss_kib(o.gateway_pid)}};
+    std::cout << out.dump() << std::endl;
+    return stats.registered == o.connections ? 0 : 1;
+}
+
+void usage() {
+    std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn --port P --redis-port P --secret S\n"
+                 "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project]\n"
+                 "         [--gateway-pid PID] [--sources N] [--label NAME]\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    if (const char* s = std::getenv("WSGW_JWT_SECRET")) o.secret = s;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                usage();
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        auto num = [&] { return static_cast<unsigned>(std::stoul(next())); };
+        if (a == "--mode") o.mode = next();
+        else if (a == "--label") o.label = next();
+        else if (a == "--port") o.port = num();
+        else if (a == "--redis-port") o.redis_port = num();
+        else if (a == "--secret") o.secret = next();
+        else if (a == "--connections") o.connections = num();
+        else if (a == "--users") o.users = num();
+        else if (a == "--messages") o.messages = num();
+        else if (a == "--rate") o.rate = num();
+        else if (a == "--channel") o.channel = next();
+        else if (a == "--gateway-pid") o.gateway_pid = static_cast<int>(num());
+        else if (a == "--sources") o.sources = num();
+        else if (a == "--batch") o.batch = num();
+        else {
+            usage();
+            return a == "--help" ? 0 : 2;
+        }
+    }
+    if (o.secret.empty() || o.connections == 0 || o.users == 0) {
+        usage();
+        return 2;
+    }
+    if (o.mode == "fanout") return run_delivery(o, std::min(o.users, o.connections));
+    if (o.mode == "broadcast") return run_delivery(o, 1);
+    if (o.mode == "idle") return run_idle(o);
+    if (o.mode == "churn") return run_churn(o);
+    usage();
+    return 2;
+}
