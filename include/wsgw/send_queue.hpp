@@ -7,9 +7,9 @@
 // bar needs only the latest state). Nothing else is ever coalesced away. Past the bounds, push
 // reports overflow and the owner disconnects the socket as a slow consumer.
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "wsgw/message.hpp"
 
@@ -41,17 +41,24 @@ public:
     // The in-flight item was written: drop it.
     void end_write();
 
-    bool empty() const noexcept { return items_.empty(); }
+    bool empty() const noexcept { return count_ == 0; }
     bool writing() const noexcept { return in_flight_; }
-    std::size_t size() const noexcept { return items_.size(); }
+    std::size_t size() const noexcept { return count_; }
     std::size_t bytes() const noexcept { return bytes_; }
     // Drops every unsent item. An in-flight item stays until end_write(): its buffer is still
     // being written.
     void drop_unsent() noexcept;
 
 private:
+    // A ring that allocates nothing until the first push and grows by doubling: an idle socket
+    // pays for no queue storage (a std::deque would allocate ~600 bytes up front).
+    OutboundPtr& at(std::size_t i) noexcept { return ring_[(head_ + i) % ring_.size()]; }
+    void grow();
+
     SendQueueLimits limits_;
-    std::deque<OutboundPtr> items_;
+    std::vector<OutboundPtr> ring_;
+    std::size_t head_ = 0;
+    std::size_t count_ = 0;
     std::size_t bytes_ = 0;
     bool in_flight_ = false;
 };

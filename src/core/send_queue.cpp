@@ -8,45 +8,62 @@ PushResult SendQueue::push(OutboundPtr item) {
         // project_completed of the same project ends the search: replacing a progress queued
         // before it would deliver the new progress ahead of the completion (a re-run project
         // would end on "completed").
-        auto first = items_.begin() + (in_flight_ ? 1 : 0);
-        for (auto it = items_.end(); it != first;) {
-            --it;
-            const auto& queued = **it;
-            if (queued.project_id != item->project_id) continue;
-            if (queued.type == MessageType::project_completed) break;
-            if (queued.type == MessageType::project_progress) {
-                bytes_ = bytes_ - queued.frame.size() + item->frame.size();
-                *it = std::move(item);
+        std::size_t first = in_flight_ ? 1 : 0;
+        for (std::size_t i = count_; i > first;) {
+            OutboundPtr& queued = at(--i);
+            if (queued->project_id != item->project_id) continue;
+            if (queued->type == MessageType::project_completed) break;
+            if (queued->type == MessageType::project_progress) {
+                bytes_ = bytes_ - queued->frame.size() + item->frame.size();
+                queued = std::move(item);
                 // A newer frame may be larger than the one it replaced.
                 return bytes_ > limits_.max_bytes ? PushResult::overflow : PushResult::coalesced;
             }
         }
     }
-    if (items_.size() + 1 > limits_.max_messages || bytes_ + item->frame.size() > limits_.max_bytes)
+    if (count_ + 1 > limits_.max_messages || bytes_ + item->frame.size() > limits_.max_bytes)
         return PushResult::overflow;
+    if (count_ == ring_.size()) grow();
     bytes_ += item->frame.size();
-    items_.push_back(std::move(item));
+    at(count_++) = std::move(item);
     return PushResult::queued;
 }
 
+void SendQueue::grow() {
+    std::vector<OutboundPtr> bigger(ring_.empty() ? 4 : ring_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = std::move(at(i));
+    ring_ = std::move(bigger);
+    head_ = 0;
+}
+
 const Outbound* SendQueue::begin_write() {
-    if (in_flight_ || items_.empty()) return nullptr;
+    if (in_flight_ || count_ == 0) return nullptr;
     in_flight_ = true;
-    return items_.front().get();
+    return at(0).get();
 }
 
 void SendQueue::end_write() {
     if (!in_flight_) return;
     in_flight_ = false;
-    bytes_ -= items_.front()->frame.size();
-    items_.pop_front();
+    OutboundPtr& front = at(0);
+    bytes_ -= front->frame.size();
+    front.reset();
+    head_ = (head_ + 1) % ring_.size();
+    if (--count_ == 0) head_ = 0;
 }
 
 void SendQueue::drop_unsent() noexcept {
     std::size_t keep = in_flight_ ? 1 : 0;
-    while (items_.size() > keep) {
-        bytes_ -= items_.back()->frame.size();
-        items_.pop_back();
+    while (count_ > keep) {
+        OutboundPtr& back = at(count_ - 1);
+        bytes_ -= back->frame.size();
+        back.reset();
+        --count_;
+    }
+    if (count_ == 0) {
+        // Give the storage back: a socket that was busy once should not keep its peak queue.
+        std::vector<OutboundPtr>().swap(ring_);
+        head_ = 0;
     }
 }
 

@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -39,6 +42,12 @@ GatewayProcess::~GatewayProcess() {
     if (pid_ > 0) {
         ::kill(pid_, SIGKILL);
         wait_exit(pid_, 5s);
+    }
+    // A failed test shows what the gateway said (sanitizer reports included).
+    if (::testing::Test::HasFailure()) {
+        auto text = log();
+        if (text.size() > 20000) text = "...\n" + text.substr(text.size() - 20000);
+        std::fprintf(stderr, "---- gateway log (%s) ----\n%s\n---- end of gateway log ----\n", log_path_.c_str(), text.c_str());
     }
     ::unlink(log_path_.c_str());
 }
