@@ -6,12 +6,15 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  redis-server redis-sentinel redis-tools openssl curl ca-certificates python3
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
+  redis-server redis-sentinel redis-tools nginx openssl curl ca-certificates python3
 )
 
 if [ "${1:-}" = "--list" ]; then
-  echo "${PACKAGES[@]}"
+  extra=()
+  command -v node >/dev/null || extra+=(nodejs)
+  command -v npm >/dev/null || extra+=(npm)
+  echo "${PACKAGES[@]}" "${extra[@]}"
   exit 0
 fi
 
@@ -19,6 +22,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from another Debian-format build that bundles npm; only a machine without
+# them gets Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

@@ -9,6 +9,7 @@ scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 export WSGW_LISTEN=${WSGW_LISTEN:-127.0.0.1:8080}
 export WSGW_JWT_SECRET=${WSGW_JWT_SECRET:-dev-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 export WSGW_LOG_FORMAT=${WSGW_LOG_FORMAT:-text}
+export WSGW_DEMO_ENABLED=${WSGW_DEMO_ENABLED:-true}
 
 redis_pid=""
 if [ -z "${WSGW_REDIS_URL:-}" ]; then
@@ -32,6 +33,8 @@ ws-gateway is starting on ws://$WSGW_LISTEN/ws
   Dev token (user "dev-user", valid 24 h):
     $token
 
+  Demo:      http://$WSGW_LISTEN/demo?token=$token
+             then, in another terminal: scripts/simulate.sh dev-user p1
   Connect:   ws://$WSGW_LISTEN/ws?token=$token
   Publish:   redis-cli PUBLISH user_noti:dev-user '{"type":"notification","payload":{"title":"Hello"}}'
              redis-cli PUBLISH project:p1:dev-user '{"type":"project_progress","payload":{"project_id":"p1","status":"CRAWLING","total":10,"done":4,"errors":0,"progress_percent":40}}'

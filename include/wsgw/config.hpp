@@ -67,6 +67,7 @@ struct Config {
     std::uint64_t replay_max_entries = 100'000;
     std::uint64_t replay_ttl_s = 3'600;
     std::uint64_t replay_completed_ttl_s = 300;
+    bool demo_enabled = false;
     std::uint64_t shutdown_grace_ms = 0;
     std::uint64_t shutdown_timeout_ms = 5'000;
 

@@ -118,6 +118,15 @@ std::optional<std::string> set_proxies(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_demo(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v == "true" || v == "1" || v == "yes" || v == "on") c.demo_enabled = true;
+    else if (v == "false" || v == "0" || v == "no" || v == "off") c.demo_enabled = false;
+    else return "must be true or false (got \"" + std::string(v) + "\")";
+    return std::nullopt;
+}
+std::string show_demo(const Config& c) { return c.demo_enabled ? "true" : "false"; }
+
 std::optional<std::string> set_sentinels(Config& c, std::string_view v) {
     std::string err;
     auto list = parse_sentinels(v, err);
@@ -156,7 +165,7 @@ const std::vector<ConfigOption> kOptions = {
      show_text<&Config::listen>},
     {"redis_url", "Redis to subscribe to: redis://[[user]:password@]host[:port][/db] or unix:///path.", false,
      set_redis_url, redacted_redis_url},
-    {"jwt_secret", "HS256 secret that signs client tokens. Required.", true, set_secret, show_secret},
+    {"jwt_secret", "HS256 secret that signs client tokens. Required with HS256.", true, set_secret, show_secret},
     {"jwt_user_claim", "Token claim holding the user id.", false, set_nonempty_claim,
      show_text<&Config::jwt_user_claim>},
     {"jwt_leeway_s", "Clock skew tolerated on exp and nbf, in seconds.", false,
@@ -232,6 +241,8 @@ const std::vector<ConfigOption> kOptions = {
      set_uint<&Config::replay_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_ttl_s>},
     {"replay_completed_ttl_s", "How long a project_completed stays replayable.", false,
      set_uint<&Config::replay_completed_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_completed_ttl_s>},
+    {"demo_enabled", "Serve the browser demo page at /demo (for development; off in production).", false, set_demo,
+     show_demo},
     {"shutdown_grace_ms", "On SIGTERM: time to keep delivering (readyz 503, no new sockets) before closing sockets.",
      false, set_uint<&Config::shutdown_grace_ms, 0, 3'600'000>, show_uint<&Config::shutdown_grace_ms>},
     {"shutdown_timeout_ms", "On SIGTERM, after the grace period: time allowed for close handshakes before exit.",

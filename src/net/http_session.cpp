@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
+#include "net/demo_page.hpp"
 #include "net/logging.hpp"
 #include "net/ws_session.hpp"
 #include "wsgw/channel.hpp"
@@ -106,7 +107,8 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 template <class Stream>
 void HttpSession<Stream>::handle(Request&& req) {
     auto path = target_path(req.target());
-    bool known = path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics";
+    bool known = path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+                 (path == "/demo" && ctx_.demo_enabled);
     if (!known) {
         ctx_.metrics.count_http_rejection(HttpRejection::not_found);
         return reply_json(http::status::not_found, error_body("not_found", "no such endpoint"), req.keep_alive());
@@ -122,6 +124,18 @@ void HttpSession<Stream>::handle(Request&& req) {
         return reply(std::move(res));
     }
     if (path == "/ws") return upgrade(std::move(req));
+    if (path == "/demo") {
+        Response res{http::status::ok, req.version()};
+        res.set(http::field::content_type, "text/html; charset=utf-8");
+        res.set(http::field::cache_control, "no-store");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("Content-Security-Policy",
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:");
+        res.body() = std::string(demo_page_html());
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        return reply(std::move(res));
+    }
     if (path == "/healthz") return reply_json(http::status::ok, R"({"status":"ok"})", req.keep_alive());
     if (path == "/readyz") {
         if (ctx_.draining.load())

@@ -25,6 +25,30 @@ TEST(Docs, ReadmeConfigTableListsEveryKeyWithItsEnvName) {
     }
 }
 
+// The operations guide carries the full option table, generated from the option table itself:
+// on a mismatch, this test prints the table to paste.
+std::string expected_operations_table() {
+    wsgw::Config defaults;
+    std::string out = "| file key | environment | flag | default | meaning |\n|---|---|---|---|---|\n";
+    for (const auto& opt : wsgw::config_options()) {
+        std::string value = opt.show(defaults);
+        if (opt.key == "threads") value = "number of cores";
+        else if (opt.secret) value = "(unset)";
+        else value = value.empty() ? "(empty)" : "`" + value + "`";
+        out += "| `" + std::string(opt.key) + "` | `" + wsgw::env_name(opt.key) + "` | `" + wsgw::flag_name(opt.key) +
+               "` | " + value + " | " + std::string(opt.help) + " |\n";
+    }
+    return out;
+}
+
+TEST(Docs, OperationsGuideOptionTableMatchesTheCode) {
+    auto guide = read_source_file("docs/operations.md");
+    ASSERT_FALSE(guide.empty());
+    auto table = expected_operations_table();
+    EXPECT_NE(guide.find(table), std::string::npos)
+        << "docs/operations.md's option table differs from the code; the current table is:\n" << table;
+}
+
 TEST(Docs, ExampleConfigDocumentsEveryKey) {
     auto conf = read_source_file("config/ws-gateway.conf");
     ASSERT_FALSE(conf.empty());

@@ -1,0 +1,144 @@
+// The deployment topology without Docker: nginx (docker/nginx.conf, the operators' example)
+// terminating TLS on loopback in front of two ws-gateway processes and one redis-server.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "gateway_process.hpp"
+#include "redis_server.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+        text.replace(pos, from.size(), to);
+    return text;
+}
+
+// nginx on a free port, running docker/nginx.conf with loopback addresses and test paths.
+class Nginx {
+public:
+    Nginx(const TempDir& dir, std::uint16_t upstream1, std::uint16_t upstream2) : port_(free_port()) {
+        auto conf = read_file(std::string(WSGW_SOURCE_DIR) + "/docker/nginx.conf");
+        if (conf.empty()) throw std::runtime_error("docker/nginx.conf not found");
+        conf = replace_all(conf, "server gateway1:8080", "server 127.0.0.1:" + std::to_string(upstream1));
+        conf = replace_all(conf, "server gateway2:8080", "server 127.0.0.1:" + std::to_string(upstream2));
+        conf = replace_all(conf, "listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(port_) + " ssl;");
+        conf = replace_all(conf, "/etc/nginx/certs/tls.crt", dir.file("cert.pem"));
+        conf = replace_all(conf, "/etc/nginx/certs/tls.key", dir.file("key.pem"));
+        conf = replace_all(conf, "worker_processes auto;", "worker_processes 1;\npid " + dir.file("nginx.pid") +
+                                                               ";\nerror_log " + dir.file("nginx-error.log") + " warn;");
+        conf = replace_all(conf, "http {", "http {\n    access_log off;\n    client_body_temp_path " + dir.file("body") +
+                                               ";\n    proxy_temp_path " + dir.file("proxy") + ";");
+        ::chmod(dir.path().c_str(), 0755);  // workers run unprivileged when started as root
+        std::ofstream(dir.file("nginx.conf")) << conf;
+        pid_ = spawn({"nginx", "-p", dir.path(), "-c", dir.file("nginx.conf"), "-g", "daemon off;"}, {},
+                     dir.file("nginx-stdout.log"));
+        if (!eventually([&] { return https_get(port_, "/healthz").status == 200; }, 10s))
+            throw std::runtime_error("nginx did not come up:\n" + read_file(dir.file("nginx-error.log")) +
+                                     read_file(dir.file("nginx-stdout.log")));
+    }
+    ~Nginx() {
+        ::kill(pid_, SIGQUIT);
+        if (wait_exit(pid_, 5s) == -1) {
+            ::kill(pid_, SIGKILL);
+            wait_exit(pid_, 5s);
+        }
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::uint16_t port_;
+    pid_t pid_;
+};
+
+std::string progress(const std::string& project, int done) {
+    return json{{"type", "project_progress"},
+                {"payload", {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100}, {"done", done}, {"errors", 0}, {"progress_percent", done}}}}
+        .dump();
+}
+
+::testing::AssertionResult join(WssClient& c, std::uint16_t port, const std::string& user) {
+    if (!c.connect(port, "/ws?token=" + make_token(user)))
+        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
+    return ::testing::AssertionSuccess();
+}
+
+TEST(DeployTest, NginxWithTlsInFrontOfTwoInstancesDeliversExactlyAndSurvivesADrain) {
+    TempDir dir;
+    make_certificate(dir, "localhost");
+    RedisServer redis;
+    std::map<std::string, std::string> env = {{"WSGW_TRUSTED_PROXIES", "127.0.0.1"},
+                                              {"WSGW_SHUTDOWN_GRACE_MS", "300"},
+                                              {"WSGW_SHUTDOWN_TIMEOUT_MS", "3000"}};
+    auto gw1 = std::make_unique<GatewayProcess>(redis.url(), env);
+    GatewayProcess gw2(redis.url(), env);
+    Nginx nginx(dir, gw1->port(), gw2.port());
+
+    // Eight sockets, two per user, through nginx over wss.
+    std::vector<std::string> users;
+    for (int i = 0; i < 4; ++i) users.push_back(unique_user("dep"));
+    std::vector<std::unique_ptr<WssClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+        clients.push_back(std::make_unique<WssClient>());
+        ASSERT_TRUE(join(*clients.back(), nginx.port(), users[i % 4]));
+    }
+    ASSERT_TRUE(eventually([&] { return gw1->metric("wsgw_connections") + gw2.metric("wsgw_connections") == 8; }));
+    EXPECT_GT(gw1->metric("wsgw_connections"), 0) << "nginx sent nothing to instance 1";
+    EXPECT_GT(gw2.metric("wsgw_connections"), 0) << "nginx sent nothing to instance 2";
+
+    // Every user receives exactly its own message, on both of its sockets.
+    for (int i = 0; i < 4; ++i) {
+        auto note = json{{"type", "notification"}, {"payload", {{"to", users[i]}}}}.dump();
+        ASSERT_GE(redis.publish("user_noti:" + users[i], note), 2) << "both instances must be subscribed";
+    }
+    for (int i = 0; i < 8; ++i) {
+        auto m = clients[i]->next();
+        ASSERT_TRUE(m) << "socket " << i << " received nothing";
+        EXPECT_EQ(json::parse(*m)["payload"]["to"], users[i % 4]);
+        EXPECT_TRUE(clients[i]->silent_for(100ms)) << "socket " << i << " received another user's message";
+    }
+
+    // Latest progress for every user, then drain instance 1.
+    for (int i = 0; i < 4; ++i) ASSERT_GE(redis.publish("user_noti:" + users[i], progress("p1", 40 + i)), 2);
+    for (auto& c : clients) ASSERT_TRUE(c->next());
+    ::kill(gw1->pid(), SIGTERM);
+    int moved = 0;
+    for (int i = 0; i < 8; ++i) {
+        auto& c = clients[i];
+        if (c->silent_for(1500ms)) continue;  // on instance 2: stays open
+        ASSERT_TRUE(c->closed());
+        EXPECT_EQ(c->close_code(), 1001) << "a drained socket must get 1001";
+        // The client reconnects through nginx and lands on the remaining instance.
+        c = std::make_unique<WssClient>();
+        ASSERT_TRUE(join(*c, nginx.port(), users[i % 4]));
+        auto replayed = c->next();
+        ASSERT_TRUE(replayed) << "no replayed progress after reconnecting";
+        EXPECT_EQ(json::parse(*replayed)["payload"]["done"], 40 + i % 4) << "the latest progress must be replayed";
+        ++moved;
+    }
+    EXPECT_GT(moved, 0) << "no socket was on the drained instance";
+    EXPECT_EQ(gw1->stop(0), 0) << "the drained instance must exit 0";
+    ASSERT_TRUE(eventually([&] { return gw2.metric("wsgw_connections") == 8; }));
+
+    // Live traffic reaches every socket through the remaining instance.
+    for (int i = 0; i < 4; ++i)
+        ASSERT_GE(redis.publish("user_noti:" + users[i], read_fixture("alert.in.json")), 1);
+    for (auto& c : clients) {
+        auto m = c->next();
+        ASSERT_TRUE(m);
+        EXPECT_EQ(json::parse(*m)["type"], "alert");
+    }
+}
+
+}  // namespace
+}  // namespace wsgw::test
