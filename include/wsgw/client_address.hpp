@@ -30,6 +30,8 @@ private:
         bool v6;
         unsigned prefix;
     };
+    // One "addr" or "addr/prefix"; nullopt with `error` naming the problem.
+    static std::optional<Range> parse_range(std::string_view item, std::string& error);
     std::vector<Range> ranges_;
 };
 

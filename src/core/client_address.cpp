@@ -1,5 +1,7 @@
 #include "wsgw/client_address.hpp"
 
+#include "wsgw/text.hpp"
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -7,12 +9,6 @@
 namespace wsgw {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Parses an address into 16 bytes; IPv4 and IPv4-mapped IPv6 both come out as v4 (4 bytes used).
 bool parse_ip(std::string_view text, std::uint8_t out[16], bool& v6) {
@@ -57,43 +53,50 @@ std::optional<std::string> canonical_ip(std::string_view text) {
     return std::string(buf);
 }
 
-std::optional<TrustedProxies> TrustedProxies::parse(std::string_view list, std::string& error) {
-    TrustedProxies out;
-    while (!list.empty()) {
-        auto comma = list.find(',');
-        auto item = trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        if (item.empty()) continue;
-        Range r{};
-        auto slash = item.find('/');
-        if (!parse_ip(item.substr(0, slash), r.bytes, r.v6)) {
-            error = "'" + std::string(item) + "' is not an address or CIDR range";
+std::optional<TrustedProxies::Range> TrustedProxies::parse_range(std::string_view item, std::string& error) {
+    Range r{};
+    auto slash = item.find('/');
+    if (!parse_ip(item.substr(0, slash), r.bytes, r.v6)) {
+        error = "'" + std::string(item) + "' is not an address or CIDR range";
+        return std::nullopt;
+    }
+    unsigned max = r.v6 ? 128 : 32;
+    r.prefix = max;
+    if (slash == std::string_view::npos) return r;
+    auto bits = item.substr(slash + 1);
+    unsigned p = 0;
+    if (bits.empty() || bits.size() > 3) {
+        error = "'" + std::string(item) + "' has a bad prefix length";
+        return std::nullopt;
+    }
+    for (char c : bits) {
+        if (c < '0' || c > '9') {
+            error = "'" + std::string(item) + "' has a bad prefix length";
             return std::nullopt;
         }
-        unsigned max = r.v6 ? 128 : 32;
-        r.prefix = max;
-        if (slash != std::string_view::npos) {
-            auto bits = item.substr(slash + 1);
-            unsigned p = 0;
-            if (bits.empty() || bits.size() > 3) {
-                error = "'" + std::string(item) + "' has a bad prefix length";
-                return std::nullopt;
-            }
-            for (char c : bits) {
-                if (c < '0' || c > '9') {
-                    error = "'" + std::string(item) + "' has a bad prefix length";
-                    return std::nullopt;
-                }
-                p = p * 10 + static_cast<unsigned>(c - '0');
-            }
-            if (p > max) {
-                error = "'" + std::string(item) + "' has a prefix longer than the address";
-                return std::nullopt;
-            }
-            r.prefix = p;
-        }
-        out.ranges_.push_back(r);
+        p = p * 10 + static_cast<unsigned>(c - '0');
     }
+    if (p > max) {
+        error = "'" + std::string(item) + "' has a prefix longer than the address";
+        return std::nullopt;
+    }
+    r.prefix = p;
+    return r;
+}
+
+std::optional<TrustedProxies> TrustedProxies::parse(std::string_view list, std::string& error) {
+    TrustedProxies out;
+    bool ok = true;
+    for_each_item(list, ',', [&](std::string_view item) {
+        if (!ok) return;
+        auto range = parse_range(item, error);
+        if (!range) {
+            ok = false;
+            return;
+        }
+        out.ranges_.push_back(*range);
+    });
+    if (!ok) return std::nullopt;
     return out;
 }
 

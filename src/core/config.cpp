@@ -4,17 +4,12 @@
 
 #include "wsgw/client_address.hpp"
 #include "wsgw/origin.hpp"
+#include "wsgw/text.hpp"
 #include <sstream>
 
 namespace wsgw {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 std::optional<std::uint64_t> to_uint(std::string_view s) {
     std::uint64_t v = 0;
@@ -414,21 +409,21 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string&
 
 std::optional<std::vector<RedisEndpoint>> parse_sentinels(std::string_view text, std::string& error) {
     std::vector<RedisEndpoint> out;
-    while (!text.empty()) {
-        auto comma = text.find(',');
-        auto item = trim(text.substr(0, comma));
-        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-        if (item.empty()) continue;
+    bool ok = true;
+    for_each_item(text, ',', [&](std::string_view item) {
+        if (!ok) return;
         auto addr = parse_listen(item, error);
         if (!addr || addr->port == 0) {
             error = "'" + std::string(item) + "' is not host:port";
-            return std::nullopt;
+            ok = false;
+            return;
         }
         RedisEndpoint ep;
         ep.host = addr->host;
         ep.port = addr->port;
         out.push_back(std::move(ep));
-    }
+    });
+    if (!ok) return std::nullopt;
     return out;
 }
 

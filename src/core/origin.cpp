@@ -1,21 +1,10 @@
 #include "wsgw/origin.hpp"
 
+#include "wsgw/text.hpp"
+
 namespace wsgw {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 std::string default_port(std::string_view scheme) { return scheme == "https" || scheme == "wss" ? "443" : "80"; }
 
@@ -25,7 +14,7 @@ std::optional<OriginPolicy::Entry> OriginPolicy::parse_origin(std::string_view t
     auto sep = text.find("://");
     if (sep == std::string_view::npos || sep == 0) return std::nullopt;
     Entry e;
-    e.scheme = lower(text.substr(0, sep));
+    e.scheme = to_lower(text.substr(0, sep));
     auto rest = text.substr(sep + 3);
     if (rest.empty() || rest.find('/') != std::string_view::npos || rest.find('@') != std::string_view::npos)
         return std::nullopt;
@@ -63,25 +52,25 @@ std::optional<OriginPolicy::Entry> OriginPolicy::parse_origin(std::string_view t
         host.remove_prefix(2);
     }
     if (host.empty() || host.find('*') != std::string_view::npos) return std::nullopt;
-    e.host = lower(host);
+    e.host = to_lower(host);
     if (e.port.empty()) e.port = default_port(e.scheme);
     return e;
 }
 
 std::optional<OriginPolicy> OriginPolicy::parse(std::string_view list, std::string& error) {
     OriginPolicy policy;
-    while (!list.empty()) {
-        auto comma = list.find(',');
-        auto item = trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        if (item.empty()) continue;
+    bool ok = true;
+    for_each_item(list, ',', [&](std::string_view item) {
+        if (!ok) return;
         auto e = parse_origin(item, /*allow_wildcard=*/true);
         if (!e) {
             error = "'" + std::string(item) + "' is not an origin (scheme://host[:port] or scheme://*.domain)";
-            return std::nullopt;
+            ok = false;
+            return;
         }
         policy.entries_.push_back(std::move(*e));
-    }
+    });
+    if (!ok) return std::nullopt;
     return policy;
 }
 

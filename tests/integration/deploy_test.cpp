@@ -61,18 +61,6 @@ private:
     pid_t pid_;
 };
 
-std::string progress(const std::string& project, int done) {
-    return json{{"type", "project_progress"},
-                {"payload", {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100}, {"done", done}, {"errors", 0}, {"progress_percent", done}}}}
-        .dump();
-}
-
-::testing::AssertionResult join(WssClient& c, std::uint16_t port, const std::string& user) {
-    if (!c.connect(port, "/ws?token=" + make_token(user)))
-        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
-    return ::testing::AssertionSuccess();
-}
-
 TEST(DeployTest, NginxWithTlsInFrontOfTwoInstancesDeliversExactlyAndSurvivesADrain) {
     TempDir dir;
     make_certificate(dir, "localhost");
@@ -120,7 +108,7 @@ TEST(DeployTest, NginxWithTlsInFrontOfTwoInstancesDeliversExactlyAndSurvivesADra
         EXPECT_EQ(c->close_code(), 1001) << "a drained socket must get 1001";
         // The client reconnects through nginx and lands on the remaining instance.
         c = std::make_unique<WssClient>();
-        ASSERT_TRUE(join(*c, nginx.port(), users[i % 4]));
+        ASSERT_TRUE(c->connect(nginx.port(), "/ws?token=" + make_token(users[i % 4])));  // replay comes first
         auto replayed = c->next();
         ASSERT_TRUE(replayed) << "no replayed progress after reconnecting";
         EXPECT_EQ(json::parse(*replayed)["payload"]["done"], 40 + i % 4) << "the latest progress must be replayed";

@@ -17,32 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Connects `c` as `user`, proving registration with a ping/pong round trip.
-template <class Client>
-::testing::AssertionResult join(Client& c, std::uint16_t port, const std::string& user,
-                                const std::map<std::string, std::string>& headers = {}, const std::string& query = "") {
-    if (!c.connect(port, "/ws?token=" + make_token(user) + query, headers))
-        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
-    c.send_text(R"({"type":"ping"})");
-    auto pong = c.next();
-    if (!pong || json::parse(*pong)["type"] != "pong") return ::testing::AssertionFailure() << "no pong";
-    return ::testing::AssertionSuccess();
-}
-
-std::string progress(const std::string& project, int done, std::size_t padding = 0) {
-    json p = {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100000}, {"done", done}, {"errors", 0},
-              {"progress_percent", 1}};
-    if (padding) p["note"] = std::string(padding, 'x');
-    return json{{"type", "project_progress"}, {"payload", p}}.dump();
-}
-
-std::string completed(const std::string& project) {
-    return json{{"type", "project_completed"},
-                {"payload",
-                 {{"project_id", project}, {"status", "COMPLETED"}, {"total", 1}, {"done", 1}, {"errors", 0}, {"progress_percent", 100}}}}
-        .dump();
-}
-
 class HardeningTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { redis_ = new RedisServer(); }

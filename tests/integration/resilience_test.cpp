@@ -20,28 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-::testing::AssertionResult join(WsClient& c, std::uint16_t port, const std::string& user, const std::string& query = "") {
-    if (!c.connect(port, "/ws?token=" + make_token(user) + query))
-        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
-    c.send_text(R"({"type":"ping"})");
-    auto pong = c.next();
-    if (!pong || json::parse(*pong)["type"] != "pong") return ::testing::AssertionFailure() << "no pong";
-    return ::testing::AssertionSuccess();
-}
-
-std::string progress(const std::string& project, int done) {
-    return json{{"type", "project_progress"},
-                {"payload",
-                 {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100}, {"done", done}, {"errors", 0}, {"progress_percent", done}}}}
-        .dump();
-}
-
-std::string completed(const std::string& project) {
-    return json{{"type", "project_completed"},
-                {"payload", {{"project_id", project}, {"status", "COMPLETED"}, {"total", 1}, {"done", 1}, {"errors", 0}, {"progress_percent", 100}}}}
-        .dump();
-}
-
 // Publishes until the gateway delivers to `c` (a fresh subscription may take a moment to be
 // confirmed end to end); returns the time it took, or -1.
 double publish_until_delivered(const RedisServer& redis, WsClient& c, const std::string& user,

@@ -5,7 +5,15 @@
 #include <atomic>
 #include <string>
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gateway_process.hpp"
 #include "process_util.hpp"
+#include "ws_client.hpp"
 
 namespace wsgw::test {
 
@@ -18,6 +26,35 @@ inline std::string read_fixture(const std::string& name) {
     auto text = read_file(std::string(WSGW_FIXTURES_DIR) + "/spec/" + name);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     return text;
+}
+
+// Connects `c` as `user` and proves the gateway registered the socket: registration precedes
+// the first read, so the pong to a ping means a publish from now on cannot race it.
+template <class Client>
+::testing::AssertionResult join(Client& c, std::uint16_t port, const std::string& user,
+                                const std::map<std::string, std::string>& headers = {}, const std::string& query = "") {
+    if (!c.connect(port, "/ws?token=" + make_token(user) + query, headers))
+        return ::testing::AssertionFailure() << "upgrade refused: HTTP " << c.refused_status() << " " << c.refused_body();
+    c.send_text(R"({"type":"ping"})");
+    auto pong = c.next();
+    if (!pong || nlohmann::json::parse(*pong)["type"] != "pong") return ::testing::AssertionFailure() << "no pong";
+    return ::testing::AssertionSuccess();
+}
+
+// A legacy project_progress for `project` with `done` items (and `padding` filler bytes).
+inline std::string progress(const std::string& project, int done, std::size_t padding = 0) {
+    nlohmann::json p = {{"project_id", project}, {"status", "CRAWLING"}, {"total", 100000},
+                        {"done", done},          {"errors", 0},          {"progress_percent", std::min(done, 100)}};
+    if (padding) p["note"] = std::string(padding, 'x');
+    return nlohmann::json{{"type", "project_progress"}, {"payload", p}}.dump();
+}
+
+inline std::string completed(const std::string& project) {
+    return nlohmann::json{{"type", "project_completed"},
+                          {"payload",
+                           {{"project_id", project}, {"status", "COMPLETED"}, {"total", 1}, {"done", 1}, {"errors", 0},
+                            {"progress_percent", 100}}}}
+        .dump();
 }
 
 // Runs a shell command (openssl and the like); returns its exit status.
