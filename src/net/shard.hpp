@@ -58,7 +58,7 @@ struct Delivery {
 
 struct Shard {
     Shard(std::size_t index, ReplayLimits replay_limits)
-        : index(index), ioc(1), work(ioc.get_executor()), replay(replay_limits) {}
+        : index(index), replay(replay_limits), ioc(1), work(ioc.get_executor()) {}
 
     // Hands a message to every target session on this thread (and keeps it for replay when it
     // is progress); returns the number of sessions it was queued for.
@@ -67,10 +67,12 @@ struct Shard {
     std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
 
     std::size_t index;
-    boost::asio::io_context ioc;
-    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+    // Declared before the io_context so that they outlive it: destroying the io_context destroys
+    // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
+    boost::asio::io_context ioc;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
 };
 
 inline std::size_t Shard::deliver(const std::shared_ptr<const Delivery>& d) {
