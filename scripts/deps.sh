@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# Installs (or with --list, prints) the Debian 12 packages that building, running and testing ws-gateway need.
-# The one list of build and test dependencies: .ci/run, scripts/dev.sh and scripts/test.sh use it.
+# Installs (or with --list, prints) the Debian 12 packages ws-gateway needs.
+#   scripts/deps.sh          everything: build, run, tests, fuzzing, browser test, benchmarks
+#   scripts/deps.sh --run    only what building and running the gateway with a local Redis needs
+#   scripts/deps.sh --list   print the full list (for apt-get install in CI)
+# The one list of dependencies: .ci/run, scripts/dev.sh and scripts/test.sh use it.
 set -euo pipefail
 
-PACKAGES=(
+RUN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
+  redis-server redis-tools curl ca-certificates
+)
+TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
-  redis-server redis-sentinel redis-tools nginx openssl curl ca-certificates python3
+  redis-sentinel nginx openssl python3
 )
 
-if [ "${1:-}" = "--list" ]; then
-  extra=()
-  command -v node >/dev/null || extra+=(nodejs)
-  command -v npm >/dev/null || extra+=(npm)
-  echo "${PACKAGES[@]}" "${extra[@]}"
-  exit 0
-fi
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
 # Node.js may come from another Debian-format build that bundles npm; only a machine without
 # them gets Debian's.
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
+node_packages() {
+  command -v node >/dev/null || echo nodejs
+  command -v npm >/dev/null || echo npm
+}
+
+case "${1:-}" in
+  --list)
+    echo "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" $(node_packages)
+    exit 0 ;;
+  --run) wanted=("${RUN_PACKAGES[@]}") ;;
+  *) wanted=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" $(node_packages)) ;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""

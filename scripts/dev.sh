@@ -3,8 +3,8 @@
 # set, prints a ready dev token and how to connect, then runs the gateway in the foreground.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+scripts/deps.sh --run
+scripts/build.sh build-dev -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSGW_BUILD_TESTS=OFF -DWSGW_BUILD_BENCH=OFF >/dev/null
 
 export WSGW_LISTEN=${WSGW_LISTEN:-127.0.0.1:8080}
 export WSGW_JWT_SECRET=${WSGW_JWT_SECRET:-dev-secret-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
@@ -25,7 +25,7 @@ if [ -z "${WSGW_REDIS_URL:-}" ]; then
 fi
 trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true' EXIT
 
-token=$(build/wsgw-token --user dev-user --ttl 86400)
+token=$(build-dev/wsgw-token --user dev-user --ttl 86400)
 cat <<MSG
 
 ws-gateway is starting on ws://$WSGW_LISTEN/ws
@@ -41,4 +41,4 @@ ws-gateway is starting on ws://$WSGW_LISTEN/ws
   Health:    curl http://$WSGW_LISTEN/readyz      Metrics: curl http://$WSGW_LISTEN/metrics
 
 MSG
-build/ws-gateway "$@"
+build-dev/ws-gateway "$@"
