@@ -49,6 +49,61 @@ bool exceeds_depth(std::string_view raw, std::size_t max_depth) noexcept {
     return false;
 }
 
+// The text of the last top-level member `key` of a JSON object that has already been parsed
+// successfully (so the scan needs no error handling beyond bounds). nullopt when absent, or when
+// any key is escaped (it could spell `key`; the caller then falls back to re-serializing).
+std::optional<std::string_view> raw_member(std::string_view s, std::string_view key) noexcept {
+    std::size_t i = 0, n = s.size();
+    auto ws = [&] {
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    };
+    auto skip_string = [&] {  // at the opening quote; ends past the closing one
+        for (++i; i < n && s[i] != '"'; ++i)
+            if (s[i] == '\\') ++i;
+        ++i;
+    };
+    auto skip_value = [&] {
+        if (s[i] == '"') return skip_string();
+        if (s[i] == '{' || s[i] == '[') {
+            std::size_t depth = 0;
+            do {
+                if (s[i] == '"') {
+                    skip_string();
+                    continue;
+                }
+                if (s[i] == '{' || s[i] == '[') ++depth;
+                if (s[i] == '}' || s[i] == ']') --depth;
+                ++i;
+            } while (i < n && depth > 0);
+            return;
+        }
+        while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
+               s[i] != '\r')
+            ++i;
+    };
+    std::optional<std::string_view> found;
+    ws();
+    if (i >= n || s[i] != '{') return std::nullopt;
+    ++i;
+    while (true) {
+        ws();
+        if (i >= n || s[i] != '"') return found;  // '}' of an empty object, or the end
+        std::size_t key_start = i + 1;
+        skip_string();
+        std::string_view name = s.substr(key_start, i - 1 - key_start);
+        if (name.find('\\') != std::string_view::npos) return std::nullopt;
+        ws();
+        ++i;  // ':'
+        ws();
+        std::size_t value_start = i;
+        skip_value();
+        if (name == key) found = s.substr(value_start, i - value_start);
+        ws();
+        if (i >= n || s[i] != ',') return found;
+        ++i;
+    }
+}
+
 struct Problem {
     DropReason reason;
     std::string detail;
@@ -100,8 +155,9 @@ Check check_phase(const json& phase, std::string_view name) {
     return std::nullopt;
 }
 
-// Validates a progress payload in place; null phases are removed (clients never see a null phase).
-Check check_progress(json& payload, PayloadFormat& format) {
+// Validates a progress payload in place; null phases are removed (clients never see a null phase),
+// which sets `modified`.
+Check check_progress(json& payload, PayloadFormat& format, bool& modified) {
     auto pid = payload.find("project_id");
     if (pid == payload.end()) return Problem{DropReason::missing_field, "payload.project_id is required"};
     if (!pid->is_string() || pid->get_ref<const std::string&>().empty())
@@ -124,6 +180,7 @@ Check check_progress(json& payload, PayloadFormat& format) {
         if (it == payload.end()) continue;
         if (it->is_null()) {
             payload.erase(it);
+            modified = true;
             continue;
         }
         if (auto p = check_phase(*it, name)) return p;
@@ -169,8 +226,10 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
 
     Message msg;
     msg.type = *type;
+    bool modified = false;
     if (*type == MessageType::project_progress || *type == MessageType::project_completed) {
-        if (auto p = check_progress(payload, msg.format)) return ValidationResult::reject(p->reason, std::move(p->detail));
+        if (auto p = check_progress(payload, msg.format, modified))
+            return ValidationResult::reject(p->reason, std::move(p->detail));
     }
 
     if (auto pid = payload.find("project_id"); pid != payload.end()) {
@@ -186,11 +245,16 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
     else
         timestamp = format_utc_seconds(now);
 
-    json out = json::object();
-    out["type"] = to_string(*type);
-    out["payload"] = std::move(payload);
-    out["timestamp"] = std::move(timestamp);
-    msg.frame = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    // An unchanged payload is forwarded as the publisher's own bytes (already validated as JSON
+    // and UTF-8) instead of being serialized again: the largest cost of this function otherwise.
+    std::optional<std::string_view> raw_payload;
+    if (!modified) raw_payload = raw_member(raw, "payload");
+    std::string payload_text = raw_payload ? std::string() : payload.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string_view payload_view = raw_payload ? *raw_payload : std::string_view(payload_text);
+    auto type_name = to_string(*type);
+    msg.frame.reserve(40 + type_name.size() + payload_view.size() + timestamp.size());
+    msg.frame.append(R"({"type":")").append(type_name).append(R"(","payload":)").append(payload_view);
+    msg.frame.append(R"(,"timestamp":")").append(timestamp).append(R"("})");
     return ValidationResult::accept(std::move(msg));
 }
 

@@ -394,10 +394,40 @@ json frame_of(const wsgw::ValidationResult& r) { return json::parse(r.message().
 
 TEST(MessageFrame, RendersTheDocumentedFrameByteForByte) {
     auto r = validate(
-        R"({"type": "notification", "payload": {"title": "Build finished"}, "timestamp": "2025-12-07T10:00:00Z"})");
+        R"({"type": "notification", "payload": {"title":"Build finished"}, "timestamp": "2025-12-07T10:00:00Z"})");
     ASSERT_TRUE(r.ok()) << describe(r);
     EXPECT_EQ(r.message().frame,
               R"({"type":"notification","payload":{"title":"Build finished"},"timestamp":"2025-12-07T10:00:00Z"})");
+}
+
+TEST(MessageFrame, ForwardsAnUnchangedPayloadAsThePublishersBytes) {
+    auto r = validate(R"({"type":"update","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z"})");
+    ASSERT_TRUE(r.ok()) << describe(r);
+    EXPECT_EQ(r.message().frame,
+              R"({"type":"update","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z"})");
+}
+
+TEST(MessageFrame, ForwardsTheLastOfDuplicatePayloadMembersAsValidated) {
+    auto r = validate(R"({"type":"alert","payload":{"first":true},"payload":{"second":true}})");
+    ASSERT_TRUE(r.ok()) << describe(r);
+    EXPECT_NE(r.message().frame.find(R"("payload":{"second":true})"), std::string::npos) << r.message().frame;
+    EXPECT_EQ(r.message().frame.find("first"), std::string::npos) << r.message().frame;
+}
+
+TEST(MessageFrame, ReserializesAPayloadWhoseNullPhaseWasRemoved) {
+    auto r = validate(
+        R"({"type":"project_progress","payload":{"project_id":"p1", "status":"PROCESSING","overall_progress_percent":5,"analyze":null,"crawl":{"total":1,"done":0,"errors":0,"progress_percent":0}}})",
+        project_channel());
+    ASSERT_TRUE(r.ok()) << describe(r);
+    EXPECT_EQ(r.message().frame.find("analyze"), std::string::npos) << r.message().frame;
+    EXPECT_NE(r.message().frame.find(R"("payload":{"project_id":"p1","status":"PROCESSING")"), std::string::npos)
+        << r.message().frame;
+}
+
+TEST(MessageFrame, FallsBackToReserializingWhenAnEnvelopeKeyIsEscaped) {
+    auto r = validate(R"({"type":"alert","pay\u006coad":{"x": 1}})");
+    ASSERT_TRUE(r.ok()) << describe(r);
+    EXPECT_NE(r.message().frame.find(R"("payload":{"x":1})"), std::string::npos) << r.message().frame;
 }
 
 TEST(MessageFrame, DoesNotForwardUnknownEnvelopeMembers) {
