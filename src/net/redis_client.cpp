@@ -42,6 +42,7 @@ bool RedisClient::connect(const RedisEndpoint& ep, std::chrono::milliseconds tim
     }
     ac_ = c;
     ++generation_;
+    auth_error_.clear();
     c->data = this;
     redisAsyncSetConnectCallback(c, &RedisClient::on_connect);
     redisAsyncSetDisconnectCallback(c, &RedisClient::on_disconnect);
@@ -50,7 +51,11 @@ bool RedisClient::connect(const RedisEndpoint& ep, std::chrono::milliseconds tim
         if (!ep.username.empty()) auth.push_back(ep.username);
         auth.push_back(ep.password);
         command(auth, [this](redisReply* r) {
-            if (r && r->type == REDIS_REPLY_ERROR) fail("AUTH refused: " + std::string(r->str, r->len));
+            if (!r || r->type != REDIS_REPLY_ERROR) return;
+            // hiredis may drop the connection on the next error reply (the queued command's
+            // NOAUTH) before fail() runs; the refused AUTH is the cause worth reporting.
+            auth_error_ = "AUTH refused: " + std::string(r->str, r->len);
+            fail(auth_error_);
         });
     }
     deadline_.expires_after(timeout);
@@ -92,7 +97,7 @@ void RedisClient::lost(const std::string& cause, bool hiredis_frees) {
     }
     // With hiredis freeing, handlers are still being called; they are cleared on the next
     // connect() or close().
-    if (on_lost_) on_lost_(cause);
+    if (on_lost_) on_lost_(auth_error_.empty() ? cause : auth_error_);
 }
 
 void RedisClient::command(const std::vector<std::string>& args, ReplyHandler handler, bool subscription) {

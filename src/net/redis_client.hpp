@@ -66,6 +66,7 @@ private:
     boost::asio::steady_timer deadline_;
     redisAsyncContext* ac_ = nullptr;
     unsigned long generation_ = 0;
+    std::string auth_error_;  // set when this connection's AUTH was refused
     std::list<Handler> handlers_;
 };
 

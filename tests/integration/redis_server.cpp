@@ -15,11 +15,17 @@ namespace wsgw::test {
 namespace {
 using ContextPtr = std::unique_ptr<redisContext, RedisServer::ContextFree>;
 
-ContextPtr connect(std::uint16_t port) {
+ContextPtr connect(std::uint16_t port, const std::string& password = "") {
     timeval tv{1, 0};
     ContextPtr c(redisConnectWithTimeout("127.0.0.1", port, tv));
     if (!c || c->err) return nullptr;
     redisSetTimeout(c.get(), tv);
+    if (!password.empty()) {
+        auto* r = static_cast<redisReply*>(redisCommand(c.get(), "AUTH %b", password.data(), password.size()));
+        bool ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r) freeReplyObject(r);
+        if (!ok) return nullptr;
+    }
     return c;
 }
 }  // namespace
@@ -64,6 +70,17 @@ void RedisServer::kill_hard() {
     pid_ = -1;
 }
 
+void RedisServer::require_password(const std::string& password) {
+    auto c = connect(port_, password_);
+    if (!c) throw std::runtime_error("cannot reach redis-server to set a password");
+    auto* r = static_cast<redisReply*>(redisCommand(c.get(), "CONFIG SET requirepass %b", password.data(), password.size()));
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r) freeReplyObject(r);
+    if (!ok) throw std::runtime_error("CONFIG SET requirepass failed");
+    password_ = password;
+    publisher_.reset();
+}
+
 void RedisServer::freeze() {
     publisher_.reset();
     if (pid_ > 0) ::kill(pid_, SIGSTOP);
@@ -75,7 +92,7 @@ void RedisServer::thaw() {
 
 long long RedisServer::publish(const std::string& channel, const std::string& payload) const {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (!publisher_) publisher_ = connect(port_);
+        if (!publisher_) publisher_ = connect(port_, password_);
         if (!publisher_) return -1;
         auto* r = static_cast<redisReply*>(redisCommand(publisher_.get(), "PUBLISH %b %b", channel.data(), channel.size(),
                                                         payload.data(), payload.size()));

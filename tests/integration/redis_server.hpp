@@ -30,6 +30,9 @@ public:
     // Sends any command and returns the reply as text ("" on error).
     std::string command(const std::string& cmd) const;
 
+    // Requires a password from now on (CONFIG SET requirepass); this object keeps using it.
+    void require_password(const std::string& password);
+
     void kill_hard();  // SIGKILL, no cleanup
     void freeze();     // SIGSTOP: the process holds its sockets but answers nothing
     void thaw();       // SIGCONT
@@ -44,6 +47,7 @@ private:
     std::uint16_t port_;
     std::string extra_args_;
     pid_t pid_ = -1;
+    std::string password_;
     mutable std::unique_ptr<redisContext, ContextFree> publisher_;  // reused across publishes
 };
 

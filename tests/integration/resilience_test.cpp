@@ -108,6 +108,33 @@ TEST(ResilienceTest, ProbesOfAnotherGatewayAreIgnoredNotCountedAsBadChannels) {
     EXPECT_EQ(a.metric("wsgw_redis_probes_total{result=\"timeout\"}"), 0);
 }
 
+// --- Authentication to Redis ---------------------------------------------------------------------
+
+TEST(ResilienceTest, AuthenticatesToRedisWithThePasswordFromTheUrlForSubscriberAndProbe) {
+    RedisServer redis;
+    redis.require_password("s3cret-pass");
+    GatewayProcess gw("redis://:s3cret-pass@127.0.0.1:" + std::to_string(redis.port()) + "/0",
+                      {{"WSGW_REDIS_PROBE_INTERVAL_MS", "100"}});
+    auto user = unique_user();
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_GE(redis.publish("user_noti:" + user, read_fixture("alert.in.json")), 1);
+    auto m = c.next();
+    ASSERT_TRUE(m) << "no delivery through an authenticated subscription";
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_redis_probes_total{result=\"ok\"}") >= 2; }))
+        << "the probe connection must authenticate too";
+    EXPECT_EQ(gw.log().find("s3cret-pass"), std::string::npos) << "the Redis password appeared in the log";
+}
+
+TEST(ResilienceTest, AWrongRedisPasswordKeepsItUnreadyAndSaysWhy) {
+    RedisServer redis;
+    redis.require_password("right");
+    GatewayProcess gw("redis://:wrong@127.0.0.1:" + std::to_string(redis.port()) + "/0", {}, /*wait_ready=*/false);
+    EXPECT_TRUE(eventually([&] { return gw.log().find("AUTH refused") != std::string::npos; }, 5s)) << gw.log();
+    EXPECT_FALSE(gw.ready());
+    EXPECT_EQ(gw.log().find("wrong@"), std::string::npos) << "the Redis password appeared in the log";
+}
+
 // --- Sentinel ------------------------------------------------------------------------------------
 
 class Sentinel {
