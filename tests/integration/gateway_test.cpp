@@ -102,6 +102,21 @@ TEST_F(GatewayTest, OversizedRequestHeadAnswers431) {
     EXPECT_EQ(r.status, 431);
 }
 
+TEST_F(GatewayTest, OtherMethodsAnswer405WithAllowHeader) {
+    std::string response;
+    EXPECT_EQ(raw_http_status(gateway_->port(), "DELETE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &response), 405);
+    EXPECT_NE(response.find("Allow: GET"), std::string::npos) << response;
+}
+
+TEST_F(GatewayTest, RequestWithABodyAnswers413) {
+    EXPECT_EQ(raw_http_status(gateway_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"),
+              413);
+}
+
+TEST_F(GatewayTest, MalformedRequestAnswers400) {
+    EXPECT_EQ(raw_http_status(gateway_->port(), "THIS IS NOT HTTP\r\n\r\n"), 400);
+}
+
 // --- Authentication ---------------------------------------------------------------------------
 
 struct AuthCase {

@@ -1,6 +1,9 @@
 #include "ws_client.hpp"
 
+#include <array>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <functional>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
@@ -58,6 +61,32 @@ Stream make_stream(asio::io_context& ioc, asio::ssl::context& tls) {
     }
 }
 }  // namespace
+
+int raw_http_status(std::uint16_t port, const std::string& request, std::string* response,
+                    std::chrono::milliseconds timeout) {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    std::string received;
+    std::array<char, 4096> buf{};
+    std::function<void()> read_more = [&] {
+        stream.async_read_some(asio::buffer(buf), [&](beast::error_code ec, std::size_t n) {
+            received.append(buf.data(), n);
+            if (!ec) read_more();
+        });
+    };
+    stream.expires_after(timeout);
+    stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
+        if (ec) return;
+        asio::async_write(stream, asio::buffer(request), [&](beast::error_code ec2, std::size_t) {
+            if (!ec2) read_more();
+        });
+    });
+    ioc.run();
+    if (response) *response = received;
+    // "HTTP/1.1 405 Method Not Allowed"
+    if (received.size() < 12 || received.compare(0, 5, "HTTP/") != 0) return 0;
+    return std::atoi(received.c_str() + 9);
+}
 
 HttpResult https_get(std::uint16_t port, const std::string& target, std::string* subject,
                      std::chrono::milliseconds timeout) {

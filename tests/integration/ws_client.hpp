@@ -24,6 +24,10 @@ struct HttpResult {
 
 HttpResult http_get(std::uint16_t port, const std::string& target,
                     const std::map<std::string, std::string>& headers = {}, std::chrono::milliseconds timeout = 5s);
+// Sends `request` verbatim and returns the status code of the response (0: none in time).
+int raw_http_status(std::uint16_t port, const std::string& request, std::string* response = nullptr,
+                    std::chrono::milliseconds timeout = 5s);
+
 // The same over TLS (certificate not verified); `peer_cert_subject` receives the server
 // certificate's subject line.
 HttpResult https_get(std::uint16_t port, const std::string& target, std::string* peer_cert_subject = nullptr,
