@@ -34,7 +34,9 @@ public:
     void put(std::string_view user, std::string_view project, Value value, bool completed, Clock::time_point now) {
         if (limits_.max_entries == 0) return;
         auto expires = now + (completed ? limits_.completed_ttl : limits_.ttl);
-        auto& projects = users_[std::string(user)];
+        auto u = users_.find(user);  // no key string is built for a user already cached
+        if (u == users_.end()) u = users_.emplace(std::string(user), ProjectIndex{}).first;
+        auto& projects = u->second;
         auto it = projects.find(project);
         if (it != projects.end()) {
             auto entry = it->second;

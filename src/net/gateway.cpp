@@ -112,17 +112,17 @@ void Gateway::on_redis_message(std::string_view channel_name, std::string_view p
     }
     Message& msg = result->message();
     ctx_.metrics.count_received(channel->kind, msg.type, msg.format);
-    dispatch(*channel, std::move(msg));
+    dispatch(std::move(*channel), std::move(msg));
 }
 
-void Gateway::dispatch(const Channel& channel, Message&& message) {
+void Gateway::dispatch(Channel&& channel, Message&& message) {
     // One immutable Delivery per message, shared by every shard and every target queue.
     auto d = std::make_shared<Delivery>();
     d->outbound.frame = std::move(message.frame);
     d->outbound.type = message.type;
     d->outbound.project_id = std::move(message.project_id);
-    d->user_id = channel.user_id;
-    if (channel.kind == ChannelKind::project) d->project_id = channel.project_id;
+    d->user_id = std::move(channel.user_id);
+    if (channel.kind == ChannelKind::project) d->project_id = std::move(channel.project_id);
     std::shared_ptr<const Delivery> delivery = std::move(d);
 
     for (auto& shard : shards_) {

@@ -28,7 +28,7 @@ public:
 
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
-    void dispatch(const Channel& channel, Message&& message);
+    void dispatch(Channel&& channel, Message&& message);
     void wait_for_signal();
     void wait_for_hangup();
     void begin_shutdown(const char* cause);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -181,6 +182,14 @@ TEST_F(HardeningTest, ServesWssEndToEndAndReloadsTheCertificateOnSighupKeepingSo
         https_get(gw.port(), "/healthz", &s);
         return s.find("second.test") != std::string::npos;
     })) << "new connections must get the reloaded certificate";
+
+    // A reload that cannot load its files keeps the certificate in use.
+    std::ofstream(dir.file("cert.pem")) << "not a certificate";
+    ::kill(gw.pid(), SIGHUP);
+    EXPECT_TRUE(eventually([&] { return gw.log().find("\"event\":\"tls_reload_failed\"") != std::string::npos; }));
+    std::string kept;
+    EXPECT_EQ(https_get(gw.port(), "/healthz", &kept).status, 200);
+    EXPECT_NE(kept.find("second.test"), std::string::npos) << "a failed reload must keep the old certificate: " << kept;
 
     ASSERT_GE(redis_->publish("user_noti:" + user, read_fixture("alert.in.json")), 1);
     auto got = c.next();

@@ -135,6 +135,19 @@ TEST(ResilienceTest, AWrongRedisPasswordKeepsItUnreadyAndSaysWhy) {
     EXPECT_EQ(gw.log().find("wrong@"), std::string::npos) << "the Redis password appeared in the log";
 }
 
+TEST(ResilienceTest, SubscribesThroughAUnixSocketUrl) {
+    TempDir dir;
+    RedisServer redis(0, "--unixsocket " + dir.file("redis.sock") + " --unixsocketperm 700");
+    GatewayProcess gw("unix://" + dir.file("redis.sock"), {{"WSGW_REDIS_PROBE_INTERVAL_MS", "100"}});
+    auto user = unique_user();
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_GE(redis.publish("user_noti:" + user, read_fixture("alert.in.json")), 1);
+    ASSERT_TRUE(c.next()) << "no delivery through the unix-socket subscription";
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_redis_probes_total{result=\"ok\"}") >= 2; }))
+        << "the probe must use the unix socket too";
+}
+
 // --- Sentinel ------------------------------------------------------------------------------------
 
 class Sentinel {
