@@ -69,7 +69,7 @@ void BM_SendQueuePushWrite(benchmark::State& state) {
     auto item = std::make_shared<const wsgw::Outbound>(wsgw::Outbound{std::string(120, 'x'), wsgw::MessageType::notification, ""});
     for (auto _ : state) {
         q.push(item);
-        benchmark::DoNotOptimize(q.begin_write());
+        benchmark::DoNotOptimize(q.begin_write(64));
         q.end_write();
     }
 }

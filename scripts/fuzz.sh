@@ -9,7 +9,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWSGW_FUZZ=ON -DCMAKE_BU
 cmake --build build-fuzz -j 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for target in fuzz_message fuzz_channel fuzz_token fuzz_config; do
+for target in fuzz_message fuzz_channel fuzz_token fuzz_config fuzz_ws_frame; do
   mkdir -p "$work/$target"
   cp tests/fuzz/corpus/$target/* "$work/$target/"
   echo "== $target: ${seconds}s =="

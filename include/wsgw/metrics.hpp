@@ -17,13 +17,14 @@ enum class DisconnectReason {
     slow_consumer,
     binary_frame,
     frame_too_big,
+    protocol_error,  // a frame broke RFC 6455 (unmasked, bad opcode, invalid UTF-8, ...)
     rate_limited,
     token_expired,
     timeout,
     error,
     shutdown,
 };
-inline constexpr std::size_t kDisconnectReasonCount = 9;
+inline constexpr std::size_t kDisconnectReasonCount = 10;
 std::string_view to_string(DisconnectReason r) noexcept;
 
 enum class HttpRejection {

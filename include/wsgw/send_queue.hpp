@@ -16,7 +16,7 @@
 namespace wsgw {
 
 struct Outbound {
-    std::string frame;
+    std::string frame;  // the whole WebSocket frame, header included, as it goes on the wire
     MessageType type = MessageType::notification;
     std::string project_id;
 };
@@ -35,17 +35,21 @@ public:
 
     PushResult push(OutboundPtr item);
 
-    // The item to write next, marked in flight (it can no longer be coalesced); null when the
-    // queue is empty or a write is already in flight.
-    const Outbound* begin_write();
-    // The in-flight item was written: drop it.
+    // Marks up to `max_items` items at the head in flight, to go out in one gather write (they
+    // can no longer be coalesced or dropped), and returns how many; 0 when the queue is empty
+    // or a write is already in flight.
+    std::size_t begin_write(std::size_t max_items);
+    // The i-th in-flight item, i < in_flight().
+    const Outbound& in_flight_item(std::size_t i) noexcept { return *at(i); }
+    std::size_t in_flight() const noexcept { return in_flight_; }
+    // The in-flight items were written: drop them.
     void end_write();
 
     bool empty() const noexcept { return count_ == 0; }
-    bool writing() const noexcept { return in_flight_; }
+    bool writing() const noexcept { return in_flight_ > 0; }
     std::size_t size() const noexcept { return count_; }
     std::size_t bytes() const noexcept { return bytes_; }
-    // Drops every unsent item. An in-flight item stays until end_write(): its buffer is still
+    // Drops every unsent item. In-flight items stay until end_write(): their buffers are still
     // being written.
     void drop_unsent() noexcept;
 
@@ -60,7 +64,7 @@ private:
     std::size_t head_ = 0;
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
-    bool in_flight_ = false;
+    std::size_t in_flight_ = 0;
 };
 
 }  // namespace wsgw

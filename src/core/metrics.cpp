@@ -7,7 +7,7 @@ namespace wsgw {
 namespace {
 
 constexpr std::array<std::string_view, kDisconnectReasonCount> kDisconnectNames = {
-    "client_close", "slow_consumer", "binary_frame", "frame_too_big", "rate_limited",
+    "client_close", "slow_consumer", "binary_frame", "frame_too_big", "protocol_error", "rate_limited",
     "token_expired", "timeout",       "error",        "shutdown"};
 constexpr std::array<std::string_view, kHttpRejectionCount> kHttpNames = {
     "bad_request",      "not_found",     "method_not_allowed", "bad_project_id",

@@ -8,8 +8,7 @@ PushResult SendQueue::push(OutboundPtr item) {
         // project_completed of the same project ends the search: replacing a progress queued
         // before it would deliver the new progress ahead of the completion (a re-run project
         // would end on "completed").
-        std::size_t first = in_flight_ ? 1 : 0;
-        for (std::size_t i = count_; i > first;) {
+        for (std::size_t i = count_; i > in_flight_;) {
             OutboundPtr& queued = at(--i);
             if (queued->project_id != item->project_id) continue;
             if (queued->type == MessageType::project_completed) break;
@@ -36,25 +35,25 @@ void SendQueue::grow() {
     head_ = 0;
 }
 
-const Outbound* SendQueue::begin_write() {
-    if (in_flight_ || count_ == 0) return nullptr;
-    in_flight_ = true;
-    return at(0).get();
+std::size_t SendQueue::begin_write(std::size_t max_items) {
+    if (in_flight_ > 0) return 0;
+    in_flight_ = count_ < max_items ? count_ : max_items;
+    return in_flight_;
 }
 
 void SendQueue::end_write() {
-    if (!in_flight_) return;
-    in_flight_ = false;
-    OutboundPtr& front = at(0);
-    bytes_ -= front->frame.size();
-    front.reset();
-    head_ = (head_ + 1) % ring_.size();
-    if (--count_ == 0) head_ = 0;
+    for (; in_flight_ > 0; --in_flight_) {
+        OutboundPtr& front = at(0);
+        bytes_ -= front->frame.size();
+        front.reset();
+        head_ = (head_ + 1) % ring_.size();
+        --count_;
+    }
+    if (count_ == 0) head_ = 0;
 }
 
 void SendQueue::drop_unsent() noexcept {
-    std::size_t keep = in_flight_ ? 1 : 0;
-    while (count_ > keep) {
+    while (count_ > in_flight_) {
         OutboundPtr& back = at(count_ - 1);
         bytes_ -= back->frame.size();
         back.reset();

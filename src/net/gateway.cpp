@@ -9,6 +9,7 @@
 #include "net/redis_subscriber.hpp"
 #include "net/tls_context.hpp"
 #include "wsgw/close_codes.hpp"
+#include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
 
@@ -118,7 +119,8 @@ void Gateway::on_redis_message(std::string_view channel_name, std::string_view p
 void Gateway::dispatch(Channel&& channel, Message&& message) {
     // One immutable Delivery per message, shared by every shard and every target queue.
     auto d = std::make_shared<Delivery>();
-    d->outbound.frame = std::move(message.frame);
+    // The frame is built once, header included, and every socket writes these same bytes.
+    d->outbound.frame = ws::make_frame(ws::Opcode::text, message.frame);
     d->outbound.type = message.type;
     d->outbound.project_id = std::move(message.project_id);
     d->user_id = std::move(channel.user_id);

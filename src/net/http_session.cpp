@@ -12,6 +12,7 @@
 #include "net/ws_session.hpp"
 #include "wsgw/channel.hpp"
 #include "wsgw/http_query.hpp"
+#include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
 
@@ -161,16 +162,24 @@ void HttpSession<Stream>::refuse(http::status status, HttpRejection why, std::st
 
 template <class Stream>
 void HttpSession<Stream>::upgrade(Request&& req) {
-    if (!websocket::is_upgrade(req)) {
+    // 426 names what the client must send instead: an upgrade, or protocol version 13.
+    auto upgrade_required = [&](http::field field, const char* value, const char* reason) {
         ctx_.metrics.count_http_rejection(HttpRejection::bad_request);
         Response res{http::status::upgrade_required, req.version()};
-        res.set(http::field::upgrade, "websocket");
+        res.set(field, value);
         res.set(http::field::content_type, "application/json");
-        res.body() = error_body("upgrade_required", "GET /ws must be a WebSocket upgrade");
+        res.body() = error_body("upgrade_required", reason);
         res.keep_alive(false);
         res.prepare_payload();
-        return reply(std::move(res));
-    }
+        reply(std::move(res));
+    };
+    if (!websocket::is_upgrade(req))
+        return upgrade_required(http::field::upgrade, "websocket", "GET /ws must be a WebSocket upgrade");
+    if (req[http::field::sec_websocket_version] != "13")
+        return upgrade_required(http::field::sec_websocket_version, "13", "only WebSocket version 13 is supported");
+    auto key = req[http::field::sec_websocket_key];
+    if (!ws::is_valid_client_key(key))
+        return refuse(http::status::bad_request, HttpRejection::bad_request, "missing or malformed Sec-WebSocket-Key");
     if (ctx_.draining.load())
         return refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
 
@@ -223,11 +232,21 @@ void HttpSession<Stream>::upgrade(Request&& req) {
                           "too many connections from this address");
     }
 
+    std::string response = "HTTP/1.1 101 Switching Protocols\r\n"
+                           "Server: ws-gateway/" WSGW_VERSION "\r\n"
+                           "Upgrade: websocket\r\n"
+                           "Connection: Upgrade\r\n"
+                           "Sec-WebSocket-Accept: ";
+    response.append(ws::accept_key(key)).append("\r\n\r\n");
+    // Bytes after the request head (a client that did not wait for the 101) are frames.
+    auto rest = buffer_.cdata();
+    std::string early(static_cast<const char*>(rest.data()), rest.size());
+
     beast::get_lowest_layer(stream_).expires_never();
     Peer peer{auth.identity(), project.value_or(std::string{}), std::move(address), std::move(remote_)};
     auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(peer),
                                                        std::move(keepalive_));
-    session->start(std::move(req));
+    session->start(std::move(response), std::move(early));
 }
 
 template <class Stream>

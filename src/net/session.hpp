@@ -1,6 +1,7 @@
 #pragma once
 // What fan-out and shutdown need of a WebSocket session, whatever its transport.
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "wsgw/metrics.hpp"
@@ -8,12 +9,15 @@
 
 namespace wsgw {
 
-class Session {
+class Session : public std::enable_shared_from_this<Session> {
 public:
     virtual ~Session() = default;
-    // Queues a frame. Never touches the registry synchronously, so it is safe to call while the
-    // registry is being walked.
+    // Queues a frame; the shard writes it out with whatever else was queued for this socket by
+    // the same batch of work (Shard::want_flush). Never touches the registry synchronously, so
+    // it is safe to call while the registry is being walked.
     virtual void send(OutboundPtr item) = 0;
+    // Starts writing what is queued (called by the shard after a batch of deliveries).
+    virtual void write_queued() = 0;
     // Closes with `code`. With `flush`, frames already queued are written first (shutdown: no
     // message accepted before the signal is lost); without, they are dropped.
     virtual void close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush) = 0;

@@ -4,11 +4,13 @@
 // to each shard, and each shard walks its own targets.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/session.hpp"
 #include "wsgw/auth.hpp"
@@ -58,19 +60,31 @@ struct Delivery {
 
 struct Shard {
     Shard(std::size_t index, ReplayLimits replay_limits)
-        : index(index), replay(replay_limits), ioc(1), work(ioc.get_executor()) {}
+        : index(index), replay(replay_limits), read_buffer(kReadBufferBytes), ioc(1), work(ioc.get_executor()) {}
+    // Sessions waiting for a flush hold sockets, which must go before the io_context does.
+    ~Shard() { dirty.clear(); }
 
     // Hands a message to every target session on this thread (and keeps it for replay when it
     // is progress); returns the number of sessions it was queued for.
     std::size_t deliver(const std::shared_ptr<const Delivery>& delivery);
     // Queues the replayable state of `user` (only `project_filter`'s when set) to `session`.
     std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
+    // Has `session` write what it queued once the work in hand is done: every frame queued for
+    // one socket by a batch of deliveries goes out in one write (one syscall), and a burst
+    // costs one write per socket instead of one per frame. An idle gateway still writes at once.
+    void want_flush(std::shared_ptr<Session> session);
 
     std::size_t index;
     // Declared before the io_context so that they outlive it: destroying the io_context destroys
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
+    std::vector<std::shared_ptr<Session>> dirty;  // sessions with frames queued since the last flush
+    std::vector<std::shared_ptr<Session>> flushing;
+    // Scratch space every plain socket on this thread reads into once it is readable, so an
+    // idle connection holds no read buffer of its own.
+    static constexpr std::size_t kReadBufferBytes = 64 * 1024;
+    std::vector<char> read_buffer;
     boost::asio::io_context ioc;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
 };
@@ -88,6 +102,18 @@ inline std::size_t Shard::replay_to(Session& session, std::string_view user, std
     auto entries = replay.get(user, project_filter, std::chrono::steady_clock::now());
     for (const auto& d : entries) session.send(OutboundPtr(d, &d->outbound));
     return entries.size();
+}
+
+inline void Shard::want_flush(std::shared_ptr<Session> session) {
+    if (dirty.empty()) {
+        boost::asio::post(ioc, [this] {
+            // Swapped out first: a flush that completes inline may queue the next round.
+            flushing.swap(dirty);
+            for (auto& s : flushing) s->write_queued();
+            flushing.clear();
+        });
+    }
+    dirty.push_back(std::move(session));
 }
 
 }  // namespace wsgw

@@ -1,10 +1,7 @@
 #include "net/ws_session.hpp"
 
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/websocket/error.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <array>
+#include <boost/asio/write.hpp>
 
 #include "net/logging.hpp"
 #include "wsgw/client_frames.hpp"
@@ -12,21 +9,58 @@
 
 namespace wsgw {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace http = beast::http;
 namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+
+namespace {
+
+// Frames handed to the kernel in one write: enough to empty a typical backlog in one syscall,
+// small enough that the buffer list travels inside the write operation.
+constexpr std::size_t kMaxBatch = 16;
+// TLS records are decrypted into a buffer of the session's own (OpenSSL holds far more per
+// connection anyway); client frames are small.
+constexpr std::size_t kTlsReadBytes = 4096;
+
+// Up to kMaxBatch frames as one buffer sequence, copied into the write operation.
+class FrameBuffers {
+public:
+    void add(const std::string& frame) noexcept { buffers_[count_++] = asio::buffer(frame); }
+    const asio::const_buffer* begin() const noexcept { return buffers_.data(); }
+    const asio::const_buffer* end() const noexcept { return buffers_.data() + count_; }
+
+private:
+    std::array<asio::const_buffer, kMaxBatch> buffers_;
+    std::size_t count_ = 0;
+};
+
+// The keep-alive ping: the same empty ping frame for every socket.
+OutboundPtr ping_frame() {
+    static const OutboundPtr frame = std::make_shared<const Outbound>(
+        Outbound{ws::make_frame(ws::Opcode::ping, {}), MessageType::ping, {}});
+    return frame;
+}
+
+template <class Stream>
+auto take_transport(Stream&& stream) {
+    if constexpr (kIsTls<Stream>)
+        return std::move(stream);
+    else
+        return stream.release_socket();  // the session runs its own timers
+}
+
+}  // namespace
 
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
                              std::shared_ptr<void> keepalive)
-    : ws_(std::move(stream)),
-      timer_(ws_.get_executor()),
+    : stream_(take_transport(std::move(stream))),
+      timer_(stream_.get_executor()),
       shard_(shard),
       ctx_(ctx),
       peer_(std::move(peer)),
       keepalive_(std::move(keepalive)),
       queue_(ctx.send_queue),
+      parser_(ctx.max_inbound_frame_bytes),
       inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
 
 template <class Stream>
@@ -36,30 +70,36 @@ WsSession<Stream>::~WsSession() {
 }
 
 template <class Stream>
-void WsSession<Stream>::start(http::request<http::empty_body> req) {
-    // The websocket stream runs its own timers (handshake, idle + keep-alive pings); the TCP
-    // stream's timer must be off or it would cut idle sockets.
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = ctx_.handshake_timeout;
-    // Beast pings after half the idle timeout without traffic and closes after the whole.
-    timeouts.idle_timeout = ctx_.ping_interval * 2;
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "ws-gateway/" WSGW_VERSION); }));
-    ws_.read_message_max(ctx_.max_inbound_frame_bytes);
-    // One message, one frame: outbound frames are written straight from the shared buffer.
-    ws_.auto_fragment(false);
-    ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
+asio::ip::tcp::socket& WsSession<Stream>::socket() {
+    if constexpr (kIsTls<Stream>)
+        return stream_.next_layer().socket();
+    else
+        return stream_;
 }
 
 template <class Stream>
-void WsSession<Stream>::on_accept(beast::error_code ec) {
+void WsSession<Stream>::start(std::string response, std::string early) {
+    error_code ec;
+    // Plain sockets are read only when readable (read()), which needs a non-blocking socket.
+    if constexpr (!kIsTls<Stream>) socket().non_blocking(true, ec);
+    scratch_ = std::move(response);
+    timer_.expires_after(ctx_.handshake_timeout);
+    timer_.async_wait([self = self()](const error_code& e) {
+        if (!e && !self->registered_) self->kill_socket();
+    });
+    asio::async_write(stream_, asio::buffer(scratch_),
+                      [self = self(), early = std::move(early)](const error_code& e, std::size_t) mutable {
+                          self->on_upgraded(e, std::move(early));
+                      });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
     if (ec) {
         log::debug("ws_handshake_failed", {{"remote", peer_.remote}, {"error", ec.message()}});
-        return;
+        return kill_socket();
     }
+    std::string().swap(scratch_);  // an open connection keeps no handshake bytes
     opened_at_ = std::chrono::steady_clock::now();
     shard_.registry.add(peer_.identity.user_id, peer_.project_filter, this);
     registered_ = true;
@@ -75,58 +115,151 @@ void WsSession<Stream>::on_accept(beast::error_code ec) {
     // in the cache (replayed) or not yet fanned out here (delivered live): none is lost or doubled.
     if (auto n = shard_.replay_to(*this, peer_.identity.user_id, peer_.project_filter))
         Metrics::add(ctx_.metrics.replayed, n);
-    arm_expiry();
+    arm_timer();
+    if (!early.empty()) {
+        consume(early.data(), early.size());
+        if (finished_ || peer_closed_ || drop_after_close_) return;
+    }
     read();
 }
 
 template <class Stream>
-void WsSession<Stream>::arm_expiry() {
-    // No socket outlives its credentials: at exp (+ leeway, as at the upgrade) it is closed
-    // with 4001 so the client reconnects with a fresh token.
+void WsSession<Stream>::arm_timer() {
+    // One timer per socket serves keep-alive and token expiry: it wakes every ping interval,
+    // or at exp (+ leeway, as at the upgrade) if that comes first.
     auto left = peer_.identity.expires_at + ctx_.auth.leeway - std::chrono::system_clock::now();
-    timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
-    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-        if (ec || self->closing_) return;
-        self->close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
+    auto wait = std::min(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx_.ping_interval));
+    timer_.expires_after(wait);
+    timer_.async_wait([self = self()](const error_code& ec) {
+        if (!ec) self->on_timer();
     });
 }
 
 template <class Stream>
-void WsSession<Stream>::read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+void WsSession<Stream>::on_timer() {
+    if (closing_ || finished_) return;
+    // No socket outlives its credentials: it is closed with 4001 so the client reconnects with
+    // a fresh token.
+    if (std::chrono::system_clock::now() >= peer_.identity.expires_at + ctx_.auth.leeway)
+        return close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
+    if (heard_) {
+        heard_ = false;
+        ping_outstanding_ = false;
+    } else if (ping_outstanding_) {
+        // A whole interval of silence after a ping: the peer or the path is gone.
+        closing_ = true;
+        close_code_ = close_code::abnormal;
+        close_why_ = DisconnectReason::timeout;
+        return finish(asio::error::timed_out);
+    } else {
+        ping_outstanding_ = true;
+        queue_control(ping_frame());
+    }
+    arm_timer();
 }
 
 template <class Stream>
-void WsSession<Stream>::on_read(beast::error_code ec, std::size_t) {
-    if (ec) return finish(ec);
-    if (closing_) {
-        buffer_.clear();
-        return read();  // draining until the close handshake completes
+void WsSession<Stream>::read() {
+    if constexpr (kIsTls<Stream>) {
+        if (!tls_read_buffer_) tls_read_buffer_ = std::make_unique<char[]>(kTlsReadBytes);
+        stream_.async_read_some(asio::buffer(tls_read_buffer_.get(), kTlsReadBytes),
+                                [self = self()](const error_code& ec, std::size_t n) {
+                                    if (ec) return self->finish(ec);
+                                    self->consume(self->tls_read_buffer_.get(), n);
+                                    if (!self->finished_ && !self->peer_closed_ && !self->drop_after_close_) self->read();
+                                });
+    } else {
+        // Read what is there now, then wait for readiness: no buffer and no read operation is
+        // held while the socket is quiet. Trying before waiting also keeps an edge that fired
+        // before the wait was queued from being missed.
+        auto& buffer = shard_.read_buffer;
+        for (;;) {
+            error_code ec;
+            std::size_t n = stream_.read_some(asio::buffer(buffer), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) return finish(ec);
+            consume(buffer.data(), n);
+            if (finished_ || peer_closed_ || drop_after_close_) return;
+            if (n < buffer.size()) break;  // drained; new bytes raise a new readiness event
+        }
+        stream_.async_wait(asio::ip::tcp::socket::wait_read, [self = self()](const error_code& ec) {
+            if (ec) return self->finish(ec);
+            self->read();
+        });
     }
-    if (!inbound_rate_.allow(std::chrono::steady_clock::now())) {
-        buffer_.clear();
-        close(close_code::policy_violation, "rate limit exceeded", DisconnectReason::rate_limited, false);
-        return read();
+}
+
+template <class Stream>
+void WsSession<Stream>::consume(char* data, std::size_t size) {
+    if (size > 0) heard_ = true;
+    if (parser_.feed(data, size, *this)) return;
+    const auto& error = parser_.error();
+    log::debug("ws_protocol_error", {{"user", peer_.identity.user_id}, {"remote", peer_.remote}, {"code", error.code},
+                                     {"error", error.reason}});
+    auto why = error.code == close_code::too_big ? DisconnectReason::frame_too_big : DisconnectReason::protocol_error;
+    if (!closing_) {
+        close(error.code, error.reason, why, false);
+    } else {
+        queue_.drop_unsent();
+        if (!queue_.writing()) flush();
     }
-    if (!ws_.got_text()) {
-        buffer_.clear();
-        close(close_code::unsupported_data, "binary frames are not accepted", DisconnectReason::binary_frame, false);
-        return read();  // the close handshake completes through the pending read
-    }
-    auto data = buffer_.cdata();
-    std::string_view text(static_cast<const char*>(data.data()), data.size());
-    if (classify_client_text(text) == ClientFrame::ping) {
+    drop_after_close_ = true;  // nothing more is read; the socket goes once the close frame is out
+    if (close_written_) finish({});
+}
+
+template <class Stream>
+void WsSession<Stream>::on_message(ws::Opcode type, std::string_view data) {
+    if (closing_) return;  // draining until the close handshake completes
+    if (!inbound_rate_.allow(std::chrono::steady_clock::now()))
+        return close(close_code::policy_violation, "rate limit exceeded", DisconnectReason::rate_limited, false);
+    if (type != ws::Opcode::text)
+        return close(close_code::unsupported_data, "binary frames are not accepted", DisconnectReason::binary_frame,
+                     false);
+    if (classify_client_text(data) == ClientFrame::ping) {
         Metrics::add(ctx_.metrics.client_pings);
         auto pong = std::make_shared<Outbound>();
-        pong->frame = make_pong(std::chrono::system_clock::now());
+        pong->frame = ws::make_frame(ws::Opcode::text, make_pong(std::chrono::system_clock::now()));
         pong->type = MessageType::pong;
-        send(std::move(pong));
+        queue_control(std::move(pong));
     } else {
         Metrics::add(ctx_.metrics.client_ignored);
     }
-    buffer_.clear();
-    buffer_.shrink_to_fit();  // an idle socket keeps no read buffer
-    read();
+}
+
+template <class Stream>
+void WsSession<Stream>::on_ping(std::string_view payload) {
+    if (closing_) return;
+    // Pings count against the same rate as messages: each one costs a pong.
+    if (!inbound_rate_.allow(std::chrono::steady_clock::now()))
+        return close(close_code::policy_violation, "rate limit exceeded", DisconnectReason::rate_limited, false);
+    auto pong = std::make_shared<Outbound>();
+    pong->frame = ws::make_frame(ws::Opcode::pong, payload);
+    pong->type = MessageType::pong;
+    queue_control(std::move(pong));
+}
+
+template <class Stream>
+void WsSession<Stream>::on_pong(std::string_view) {
+    ping_outstanding_ = false;
+}
+
+template <class Stream>
+void WsSession<Stream>::on_close(std::uint16_t code, std::string_view) {
+    peer_closed_ = true;
+    if (close_written_) return finish({});  // the client answered our close: handshake complete
+    if (!closing_) {
+        closing_ = true;
+        close_code_ = code;
+        close_why_ = DisconnectReason::client_close;
+        timer_.expires_after(ctx_.handshake_timeout);
+        timer_.async_wait([self = self()](const error_code& ec) {
+            if (!ec) self->finish(asio::error::timed_out);
+        });
+    }
+    // The client is leaving: what it has not received yet is dropped and the close goes next.
+    queue_.drop_unsent();
+    if (!queue_.writing()) flush();
 }
 
 template <class Stream>
@@ -134,7 +267,10 @@ void WsSession<Stream>::send(OutboundPtr item) {
     if (!registered_ || closing_ || finished_) return;
     switch (queue_.push(std::move(item))) {
         case PushResult::queued:
-            flush();
+            if (!flush_scheduled_ && !queue_.writing()) {
+                flush_scheduled_ = true;
+                shard_.want_flush(shared_from_this());
+            }
             break;
         case PushResult::coalesced:
             Metrics::add(ctx_.metrics.coalesced);
@@ -150,22 +286,33 @@ void WsSession<Stream>::send(OutboundPtr item) {
 }
 
 template <class Stream>
-void WsSession<Stream>::flush() {
-    if (finished_ || close_sent_) return;
-    const Outbound* item = queue_.begin_write();
-    if (!item) {
-        if (closing_) send_close();  // a flushing close waits for the queue to empty
-        return;
-    }
-    ws_.text(true);
-    ws_.async_write(asio::buffer(item->frame),
-                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+void WsSession<Stream>::queue_control(OutboundPtr item) {
+    send(std::move(item));
 }
 
 template <class Stream>
-void WsSession<Stream>::on_write(beast::error_code ec) {
+void WsSession<Stream>::write_queued() {
+    flush_scheduled_ = false;
+    flush();
+}
+
+template <class Stream>
+void WsSession<Stream>::flush() {
+    if (finished_ || close_sent_ || queue_.writing()) return;
+    std::size_t n = queue_.begin_write(kMaxBatch);
+    if (n == 0) {
+        if (closing_) send_close();  // a flushing close waits for the queue to empty
+        return;
+    }
+    FrameBuffers buffers;
+    for (std::size_t i = 0; i < n; ++i) buffers.add(queue_.in_flight_item(i).frame);
+    asio::async_write(stream_, buffers, [self = self()](const error_code& ec, std::size_t) { self->on_write(ec); });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_write(const error_code& ec) {
     queue_.end_write();
-    if (ec) return kill_socket();  // the read side sees the broken socket and reports the close
+    if (ec) return finish(ec);
     flush();
 }
 
@@ -177,11 +324,11 @@ void WsSession<Stream>::close(std::uint16_t code, std::string_view reason, Disco
     close_reason_ = std::string(reason);
     close_why_ = why;
     if (!flush_first) queue_.drop_unsent();
-    // A peer that stopped reading never lets the close frame (or the queue) out; the deadline
-    // cuts it off.
+    // A peer that stopped reading never lets the close frame (or the queue) out, and one that
+    // never answers the close frame is not waited for: the deadline cuts both off.
     timer_.expires_after(ctx_.handshake_timeout);
-    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-        if (!ec) self->kill_socket();
+    timer_.async_wait([self = self()](const error_code& ec) {
+        if (!ec) self->finish(asio::error::timed_out);
     });
     if (!queue_.writing()) flush();  // with a write in flight, on_write continues the flush
 }
@@ -190,20 +337,29 @@ template <class Stream>
 void WsSession<Stream>::send_close() {
     if (close_sent_) return;
     close_sent_ = true;
-    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-                    [self = this->shared_from_this()](beast::error_code ec) {
-                        if (ec) self->kill_socket();
-                    });
+    // 1005 ("no status") is never sent: a client's empty close is answered with an empty one.
+    scratch_ = close_code_ == 1005 ? ws::make_frame(ws::Opcode::close, {})
+                                   : ws::make_close_frame(close_code_, close_reason_);
+    asio::async_write(stream_, asio::buffer(scratch_),
+                      [self = self()](const error_code& ec, std::size_t) { self->on_close_written(ec); });
+}
+
+template <class Stream>
+void WsSession<Stream>::on_close_written(const error_code& ec) {
+    if (ec) return finish(ec);
+    close_written_ = true;
+    // Both close frames exchanged (or the peer broke the protocol): the server closes TCP first.
+    if (peer_closed_ || drop_after_close_) finish({});
 }
 
 template <class Stream>
 void WsSession<Stream>::kill_socket() {
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    error_code ignored;
+    socket().close(ignored);
 }
 
 template <class Stream>
-void WsSession<Stream>::finish(beast::error_code ec) {
+void WsSession<Stream>::finish(const error_code& ec) {
     if (finished_) return;
     finished_ = true;
     timer_.cancel();
@@ -213,14 +369,6 @@ void WsSession<Stream>::finish(beast::error_code ec) {
     if (closing_) {
         code = close_code_;
         why = close_why_;
-    } else if (ec == websocket::error::closed) {
-        code = ws_.reason().code;
-        why = DisconnectReason::client_close;
-    } else if (ec == websocket::error::message_too_big) {
-        code = close_code::too_big;  // Beast has sent the close frame itself
-        why = DisconnectReason::frame_too_big;
-    } else if (ec == beast::error::timeout) {
-        why = DisconnectReason::timeout;
     }
 
     if (registered_) {

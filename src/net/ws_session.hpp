@@ -1,19 +1,22 @@
 #pragma once
-// One authenticated WebSocket connection, over plain TCP or TLS. Lives on its shard's thread; a
-// single writer drains a bounded SendQueue, one frame in flight at a time.
+// One authenticated WebSocket connection, over plain TCP or TLS. Lives on its shard's thread.
+//
+// The framing is the gateway's own (wsgw/ws_frame.hpp): server frames are built once per
+// message and shared, a single writer sends every frame queued for the socket in one gather
+// write, and a plain socket reads only once it is readable, into its shard's scratch buffer,
+// so an idle connection holds neither a read buffer nor a pending read operation's storage.
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "net/session.hpp"
 #include "net/shard.hpp"
 #include "net/streams.hpp"
 #include "wsgw/rate_limiter.hpp"
+#include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
 
@@ -26,47 +29,72 @@ struct Peer {
 };
 
 template <class Stream>
-class WsSession final : public Session, public std::enable_shared_from_this<WsSession<Stream>> {
+class WsSession final : public Session, private ws::FrameSink {
 public:
+    // A plain session keeps only the socket; a TLS session keeps the whole TLS stream.
+    using Transport = std::conditional_t<kIsTls<Stream>, Stream, boost::asio::ip::tcp::socket>;
+
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `keepalive` holds the TLS context the stream was made with.
     WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> keepalive);
     ~WsSession() override;
 
-    // Completes the upgrade for `req`, then registers and starts reading.
-    void start(boost::beast::http::request<boost::beast::http::empty_body> req);
+    // Writes the 101 response (`response`: the whole HTTP head), then registers and starts
+    // reading. `early` holds bytes the client sent after its request, parsed as frames.
+    void start(std::string response, std::string early);
 
     void send(OutboundPtr item) override;
+    void write_queued() override;
     void close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush) override;
 
 private:
-    void on_accept(boost::beast::error_code ec);
-    void arm_expiry();
-    void read();
-    void on_read(boost::beast::error_code ec, std::size_t bytes);
-    void flush();
-    void on_write(boost::beast::error_code ec);
-    void send_close();
-    void kill_socket();
-    void finish(boost::beast::error_code ec);
+    // FrameSink
+    void on_message(ws::Opcode type, std::string_view data) override;
+    void on_ping(std::string_view payload) override;
+    void on_pong(std::string_view payload) override;
+    void on_close(std::uint16_t code, std::string_view reason) override;
 
-    boost::beast::websocket::stream<Stream> ws_;
-    boost::beast::flat_buffer buffer_;
-    boost::asio::steady_timer timer_;  // token expiry while open; close deadline once closing
+    std::shared_ptr<WsSession> self() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
+    boost::asio::ip::tcp::socket& socket();
+
+    void on_upgraded(const boost::system::error_code& ec, std::string early);
+    void arm_timer();
+    void on_timer();
+    void read();
+    void consume(char* data, std::size_t size);
+    void queue_control(OutboundPtr item);
+    void flush();
+    void on_write(const boost::system::error_code& ec);
+    void send_close();
+    void on_close_written(const boost::system::error_code& ec);
+    void kill_socket();
+    void finish(const boost::system::error_code& ec);
+
+    Transport stream_;
+    boost::asio::steady_timer timer_;  // keep-alive and token expiry while open; close deadline once closing
     Shard& shard_;
     GatewayContext& ctx_;
     Peer peer_;
     std::shared_ptr<void> keepalive_;
     SendQueue queue_;
+    ws::FrameParser parser_;
     RateLimiter inbound_rate_;
+    std::string scratch_;  // the 101 response, then the close frame, while each is written
+    std::unique_ptr<char[]> tls_read_buffer_;  // TLS only: decrypted bytes land here
     std::chrono::steady_clock::time_point opened_at_;
-    bool registered_ = false;
-    bool closing_ = false;       // no more frames are queued
-    bool close_sent_ = false;    // the close frame has been started
-    bool finished_ = false;
     std::uint16_t close_code_ = 0;
     std::string close_reason_;
     DisconnectReason close_why_ = DisconnectReason::client_close;
+    bool registered_ = false;
+    bool flush_scheduled_ = false;
+    bool heard_ = false;             // a frame arrived since the last keep-alive tick
+    bool ping_outstanding_ = false;  // a keep-alive ping went out and nothing came back yet
+    bool closing_ = false;           // no more frames are queued
+    bool close_sent_ = false;        // the close frame has been started
+    bool close_written_ = false;     // ... and is on the wire
+    bool peer_closed_ = false;       // the client's close frame arrived
+    bool drop_after_close_ = false;  // a protocol violation: no close reply is awaited
+    bool finished_ = false;
 };
 
 extern template class WsSession<PlainStream>;

@@ -232,7 +232,7 @@ TEST(RenderPrometheus, NeverRendersANegativeConnectionGauge) {
 }
 
 TEST(MetricsNames, DisconnectReasons) {
-    const char* expected[] = {"client_close",  "slow_consumer", "binary_frame", "frame_too_big", "rate_limited",
+    const char* expected[] = {"client_close",  "slow_consumer", "binary_frame", "frame_too_big", "protocol_error", "rate_limited",
                               "token_expired", "timeout",       "error",        "shutdown"};
     static_assert(std::size(expected) == wsgw::kDisconnectReasonCount);
     for (std::size_t i = 0; i < wsgw::kDisconnectReasonCount; ++i)

@@ -43,11 +43,17 @@ const char* name(PushResult r) {
 #define EXPECT_PUSH(queue, outbound, expected) \
     EXPECT_STREQ(name((queue).push(outbound)), name(expected)) << "pushing " << #outbound
 
-// Writes everything out, returning each frame's tag (the frame up to the first '.').
+std::string tag(const Outbound& o) { return o.frame.substr(0, o.frame.find('.')); }
+
+// Starts a write of the head item alone; null when nothing can be written.
+const Outbound* begin_one(SendQueue& q) { return q.begin_write(1) ? &q.in_flight_item(0) : nullptr; }
+
+// Writes everything out one item per write, returning each frame's tag (the frame up to the
+// first '.').
 std::vector<std::string> drain(SendQueue& q) {
     std::vector<std::string> out;
-    while (const Outbound* o = q.begin_write()) {
-        out.push_back(o->frame.substr(0, o->frame.find('.')));
+    while (const Outbound* o = begin_one(q)) {
+        out.push_back(tag(*o));
         q.end_write();
     }
     return out;
@@ -69,7 +75,7 @@ TEST(SendQueue, StartsEmpty) {
     EXPECT_FALSE(q.writing());
     EXPECT_EQ(q.size(), 0u);
     EXPECT_EQ(q.bytes(), 0u);
-    EXPECT_EQ(q.begin_write(), nullptr);
+    EXPECT_EQ(begin_one(q), nullptr);
 }
 
 TEST(SendQueue, DeliversInPushOrder) {
@@ -107,7 +113,7 @@ TEST(SendQueue, OverflowsOnASingleItemLargerThanTheByteBound) {
 TEST(SendQueue, CountsTheInFlightItemAgainstTheBounds) {
     auto q = queue(2);
     q.push(notification("a"));
-    ASSERT_NE(q.begin_write(), nullptr);
+    ASSERT_NE(begin_one(q), nullptr);
     EXPECT_PUSH(q, notification("b"), PushResult::queued);
     EXPECT_PUSH(q, notification("c"), PushResult::overflow);
 }
@@ -152,7 +158,7 @@ TEST(SendQueueCoalescing, KeepsProgressOfOtherProjects) {
 TEST(SendQueueCoalescing, NeverReplacesTheInFlightHead) {
     auto q = queue();
     q.push(progress("p1", "sending"));
-    const Outbound* head = q.begin_write();
+    const Outbound* head = begin_one(q);
     ASSERT_NE(head, nullptr);
     EXPECT_PUSH(q, progress("p1", "next"), PushResult::queued);
     EXPECT_EQ(q.size(), 2u);
@@ -164,7 +170,7 @@ TEST(SendQueueCoalescing, NeverReplacesTheInFlightHead) {
 TEST(SendQueueCoalescing, ReplacesTheUnsentItemBehindTheInFlightHead) {
     auto q = queue();
     q.push(progress("p1", "sending"));
-    ASSERT_NE(q.begin_write(), nullptr);
+    ASSERT_NE(begin_one(q), nullptr);
     q.push(progress("p1", "queued"));
     EXPECT_PUSH(q, progress("p1", "latest"), PushResult::coalesced);
     q.end_write();
@@ -275,11 +281,12 @@ TEST(SendQueueWriting, BeginWriteMarksTheHeadInFlight) {
     auto q = queue();
     q.push(notification("a"));
     q.push(notification("b"));
-    const Outbound* o = q.begin_write();
+    const Outbound* o = begin_one(q);
     ASSERT_NE(o, nullptr);
     EXPECT_EQ(o->frame.substr(0, 1), "a");
     EXPECT_TRUE(q.writing());
-    EXPECT_EQ(q.begin_write(), nullptr) << "one write at a time";
+    EXPECT_EQ(begin_one(q), nullptr) << "one write at a time";
+    EXPECT_EQ(q.begin_write(8), 0u) << "one write at a time, whatever its size";
     EXPECT_EQ(q.size(), 2u) << "the in-flight item stays queued until end_write";
 }
 
@@ -287,7 +294,7 @@ TEST(SendQueueWriting, EndWriteDropsTheHeadAndItsBytes) {
     auto q = queue();
     q.push(notification("a", 10));
     q.push(notification("b", 25));
-    ASSERT_NE(q.begin_write(), nullptr);
+    ASSERT_NE(begin_one(q), nullptr);
     q.end_write();
     EXPECT_FALSE(q.writing());
     EXPECT_EQ(q.size(), 1u);
@@ -326,7 +333,7 @@ TEST(SendQueueWriting, DropUnsentKeepsTheInFlightItem) {
     q.push(notification("a", 10));
     q.push(notification("b", 20));
     q.push(notification("c", 30));
-    const Outbound* head = q.begin_write();
+    const Outbound* head = begin_one(q);
     ASSERT_NE(head, nullptr);
     q.drop_unsent();
     EXPECT_EQ(q.size(), 1u);
@@ -354,3 +361,78 @@ TEST(SendQueueWriting, AcceptsNewItemsAfterAnOverflow) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Gather writes: several queued items in one write
+// ---------------------------------------------------------------------------------------------
+
+TEST(SendQueueBatch, TakesUpToTheRequestedNumberOfItemsInOrder) {
+    auto q = queue();
+    for (const char* t : {"a", "b", "c", "d", "e"}) q.push(notification(t));
+    ASSERT_EQ(q.begin_write(3), 3u);
+    EXPECT_EQ(q.in_flight(), 3u);
+    EXPECT_EQ(tag(q.in_flight_item(0)), "a");
+    EXPECT_EQ(tag(q.in_flight_item(1)), "b");
+    EXPECT_EQ(tag(q.in_flight_item(2)), "c");
+    q.end_write();
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_EQ(drain(q), (Tags{"d", "e"}));
+}
+
+TEST(SendQueueBatch, TakesWhatIsThereWhenFewerAreQueued) {
+    auto q = queue();
+    q.push(notification("a", 10));
+    q.push(notification("b", 20));
+    ASSERT_EQ(q.begin_write(64), 2u);
+    q.end_write();
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.bytes(), 0u);
+    EXPECT_FALSE(q.writing());
+}
+
+TEST(SendQueueBatch, WorksAcrossTheRingsWrapAround) {
+    auto q = queue();
+    for (const char* t : {"a", "b", "c"}) q.push(notification(t));
+    ASSERT_EQ(q.begin_write(2), 2u);
+    q.end_write();  // the head is now in the middle of a 4-slot ring
+    for (const char* t : {"d", "e", "f"}) q.push(notification(t));
+    ASSERT_EQ(q.begin_write(10), 4u);
+    Tags seen;
+    for (std::size_t i = 0; i < q.in_flight(); ++i) seen.push_back(tag(q.in_flight_item(i)));
+    EXPECT_EQ(seen, (Tags{"c", "d", "e", "f"}));
+    q.end_write();
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(SendQueueBatch, NeverCoalescesIntoAnyInFlightItem) {
+    auto q = queue();
+    q.push(notification("n"));
+    q.push(progress("p1", "first"));
+    ASSERT_EQ(q.begin_write(2), 2u);
+    EXPECT_PUSH(q, progress("p1", "second"), PushResult::queued);
+    EXPECT_EQ(tag(q.in_flight_item(1)), "first") << "a buffer being written must stay unchanged";
+    EXPECT_PUSH(q, progress("p1", "third"), PushResult::coalesced);
+    q.end_write();
+    EXPECT_EQ(drain(q), Tags{"third"});
+}
+
+TEST(SendQueueBatch, DropUnsentKeepsTheWholeBatch) {
+    auto q = queue();
+    for (const char* t : {"a", "b", "c", "d"}) q.push(notification(t, 10));
+    ASSERT_EQ(q.begin_write(2), 2u);
+    q.drop_unsent();
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_EQ(q.bytes(), 20u);
+    EXPECT_EQ(tag(q.in_flight_item(1)), "b");
+    q.end_write();
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(SendQueueBatch, ABatchOfZeroStartsNoWrite) {
+    auto q = queue();
+    q.push(notification("a"));
+    EXPECT_EQ(q.begin_write(0), 0u);
+    EXPECT_FALSE(q.writing());
+    EXPECT_EQ(drain(q), Tags{"a"});
+}
