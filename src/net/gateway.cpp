@@ -125,12 +125,22 @@ void Gateway::dispatch(Channel&& channel, Message&& message) {
     d->outbound.project_id = std::move(message.project_id);
     d->user_id = std::move(channel.user_id);
     if (channel.kind == ChannelKind::project) d->project_id = std::move(channel.project_id);
-    std::shared_ptr<const Delivery> delivery = std::move(d);
+    // Handed to the shards once the current read of Redis is done: one post per shard per
+    // batch, and every frame the batch queues for one socket goes out in one write.
+    if (batch_.empty()) asio::post(shards_.front()->ioc, [this] { hand_off_batch(); });
+    batch_.push_back(std::move(d));
+}
 
+void Gateway::hand_off_batch() {
+    if (batch_.empty()) return;
+    auto batch = std::make_shared<const std::vector<std::shared_ptr<const Delivery>>>(std::move(batch_));
+    batch_.clear();
     for (auto& shard : shards_) {
         // dispatch runs inline on the subscriber's own shard and posts to the others.
-        asio::dispatch(shard->ioc, [delivery, s = shard.get(), &metrics = ctx_.metrics] {
-            if (auto n = s->deliver(delivery)) Metrics::add(metrics.deliveries, n);
+        asio::dispatch(shard->ioc, [batch, s = shard.get(), &metrics = ctx_.metrics] {
+            std::size_t n = 0;
+            for (const auto& delivery : *batch) n += s->deliver(delivery);
+            if (n) Metrics::add(metrics.deliveries, n);
         });
     }
 }
@@ -180,6 +190,7 @@ void Gateway::begin_shutdown(const char* cause) {
 void Gateway::close_sessions() {
     listener_->stop();
     subscriber_->stop();
+    hand_off_batch();  // messages read before the signal go out ahead of the closes
     ctx_.redis_ready = false;
     // Each socket writes what is already queued for it, then closes with 1001. Messages that
     // were on their way to other shards were posted before these closes, so they go first.

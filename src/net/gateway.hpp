@@ -29,6 +29,7 @@ public:
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
     void dispatch(Channel&& channel, Message&& message);
+    void hand_off_batch();
     void wait_for_signal();
     void wait_for_hangup();
     void begin_shutdown(const char* cause);
@@ -47,6 +48,9 @@ private:
     boost::asio::steady_timer shutdown_timer_;
     std::chrono::steady_clock::time_point shutdown_deadline_;
     LogLimiter drop_log_limiter_{20};
+    // Messages validated during the subscriber's current read, handed to every shard together
+    // once it ends (subscriber thread only).
+    std::vector<std::shared_ptr<const Delivery>> batch_;
     bool shutting_down_ = false;
 };
 
