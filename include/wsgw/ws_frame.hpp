@@ -5,6 +5,7 @@
 // gateway's size limit. No extensions are negotiated, so every RSV bit must be zero.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -70,18 +71,30 @@ public:
     const ParseError& error() const noexcept { return error_; }
     bool closed() const noexcept { return closed_; }
     // Bytes held between calls (a partial frame); zero for an idle connection.
-    std::size_t buffered() const noexcept { return pending_.size() + message_.size(); }
+    std::size_t buffered() const noexcept { return held_ ? held_->pending.size() + held_->message.size() : 0; }
 
 private:
-    // Completes the frame held in pending_ from `data`, advancing `pos` past the bytes taken.
+    struct Held {
+        std::string pending;  // an incomplete frame's bytes carried to the next feed()
+        std::string message;  // fragments of a message that is not complete yet
+    };
+    Held& held() {
+        if (!held_) held_ = std::make_unique<Held>();
+        return *held_;
+    }
+    std::size_t message_size() const noexcept { return held_ ? held_->message.size() : 0; }
+
+    bool feed_frames(char* data, std::size_t size, FrameSink& sink);
+    // Completes the frame held in held_->pending from `data`, advancing `pos` past the bytes taken.
     bool finish_pending(const char* data, std::size_t size, std::size_t& pos, FrameSink& sink);
     // Acts on one whole, unmasked frame: a control frame, a message, or a fragment of one.
     bool deliver(bool fin, Opcode op, std::string_view payload, FrameSink& sink);
     bool fail(std::uint16_t code, const char* reason) noexcept;
 
     std::size_t max_message_;
-    std::string pending_;  // an incomplete frame's bytes carried to the next feed()
-    std::string message_;  // fragments of a message that is not complete yet
+    // Allocated only while a partial frame or message is held: an idle connection's parser is
+    // a few words.
+    std::unique_ptr<Held> held_;
     Opcode message_type_ = Opcode::continuation;  // continuation: no fragmented message open
     ParseError error_;
     bool failed_ = false;

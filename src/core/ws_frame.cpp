@@ -194,20 +194,26 @@ std::string make_close_frame(std::uint16_t code, std::string_view reason) {
 bool FrameParser::feed(char* data, std::size_t size, FrameSink& sink) {
     if (failed_) return false;
     if (closed_) return true;
+    bool ok = feed_frames(data, size, sink);
+    if (held_ && held_->pending.empty() && held_->message.empty()) held_.reset();
+    return ok;
+}
+
+bool FrameParser::feed_frames(char* data, std::size_t size, FrameSink& sink) {
     std::size_t pos = 0;
-    if (!pending_.empty() && !finish_pending(data, size, pos, sink)) return false;
+    if (held_ && !held_->pending.empty() && !finish_pending(data, size, pos, sink)) return false;
     // Fast path: a frame wholly inside `data` is unmasked there and handed out without a copy.
     while (pos < size && !closed_) {
         const std::size_t left = size - pos;
         FrameHeader h;
         ParseError err;
-        const MessageState msg{message_type_ != Opcode::continuation, message_.size(), max_message_};
+        const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_};
         const auto scan = read_header(bytes(data + pos), left, msg, h, err);
         if (scan == HeaderScan::invalid) return fail(err.code, err.reason);
         if (scan == HeaderScan::incomplete || left - h.length < h.payload) {
             // Only the last frame of a read can be cut short; its declared size passed the
             // limit, and only the bytes that actually arrived are kept.
-            pending_.assign(data + pos, left);
+            held().pending.assign(data + pos, left);
             return true;
         }
         char* payload = data + pos + h.length;
@@ -219,34 +225,35 @@ bool FrameParser::feed(char* data, std::size_t size, FrameSink& sink) {
 }
 
 bool FrameParser::finish_pending(const char* data, std::size_t size, std::size_t& pos, FrameSink& sink) {
+    std::string& pending = held_->pending;
     FrameHeader h;
-    const MessageState msg{message_type_ != Opcode::continuation, message_.size(), max_message_};
+    const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_};
     for (;;) {
         h = {};
         ParseError err;
-        const auto scan = read_header(bytes(pending_.data()), pending_.size(), msg, h, err);
+        const auto scan = read_header(bytes(pending.data()), pending.size(), msg, h, err);
         if (scan == HeaderScan::invalid) return fail(err.code, err.reason);
         if (scan == HeaderScan::complete) break;
         if (pos == size) return true;
         // Take no more than the header bytes known to be needed, so the checks above run on
         // the header before any payload is held.
-        const std::size_t take = std::min(h.length - pending_.size(), size - pos);
-        pending_.append(data + pos, take);
+        const std::size_t take = std::min(h.length - pending.size(), size - pos);
+        pending.append(data + pos, take);
         pos += take;
     }
     // The limit checks bound h.payload by max_message_ (or 125), so this fits in size_t.
     const std::size_t frame_size = h.length + static_cast<std::size_t>(h.payload);
-    if (pending_.size() < frame_size) {
-        const std::size_t take = std::min(frame_size - pending_.size(), size - pos);
-        pending_.append(data + pos, take);
+    if (pending.size() < frame_size) {
+        const std::size_t take = std::min(frame_size - pending.size(), size - pos);
+        pending.append(data + pos, take);
         pos += take;
-        if (pending_.size() < frame_size) return true;
+        if (pending.size() < frame_size) return true;
     }
     // Moved out (not cleared) so an idle connection holds no heap bytes once this frame is
     // handled. The pointer is taken after the swap: a short string's bytes live inside the
     // string object itself and do not move with a swap.
     std::string frame;
-    frame.swap(pending_);
+    frame.swap(pending);
     char* payload = frame.data() + h.length;
     unmask(payload, h.payload, h.mask);
     return deliver(h.fin, h.op, {payload, static_cast<std::size_t>(h.payload)}, sink);
@@ -272,7 +279,7 @@ bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSi
             if (!is_valid_utf8(reason)) return fail(kInvalidPayload, "invalid UTF-8 in close reason");
         }
         closed_ = true;
-        std::string().swap(message_);  // a message cut short by the close is dropped
+        if (held_) held_->message.clear();  // a message cut short by the close is dropped
         message_type_ = Opcode::continuation;
         sink.on_close(code, reason);
         return true;
@@ -281,18 +288,18 @@ bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSi
     case Opcode::binary:
         if (!fin) {
             message_type_ = op;
-            message_.assign(payload);
+            held().message.assign(payload);
             return true;
         }
         if (op == Opcode::text && !is_valid_utf8(payload)) return fail(kInvalidPayload, "invalid UTF-8");
         sink.on_message(op, payload);
         return true;
     case Opcode::continuation: {
-        message_.append(payload);
+        held().message.append(payload);
         if (!fin) return true;
         // UTF-8 is checked on the whole message: a character may be split between fragments.
         std::string whole;
-        whole.swap(message_);
+        whole.swap(held().message);
         const Opcode type = std::exchange(message_type_, Opcode::continuation);
         if (type == Opcode::text && !is_valid_utf8(whole)) return fail(kInvalidPayload, "invalid UTF-8");
         sink.on_message(type, whole);
@@ -305,8 +312,7 @@ bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSi
 bool FrameParser::fail(std::uint16_t code, const char* reason) noexcept {
     error_ = {code, reason};
     failed_ = true;
-    std::string().swap(pending_);
-    std::string().swap(message_);
+    held_.reset();
     message_type_ = Opcode::continuation;
     return false;
 }

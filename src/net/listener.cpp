@@ -31,7 +31,7 @@ void Listener::stop() {
 void Listener::accept() {
     Shard& shard = *shards_[next_];
     next_ = (next_ + 1) % shards_.size();
-    acceptor_.async_accept(shard.ioc, [self = shared_from_this(), &shard](boost::system::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(shard.ioc, [self = shared_from_this(), &shard](boost::system::error_code ec, ShardSocket socket) {
         if (ec == asio::error::operation_aborted) return;
         if (ec) {
             // Out of descriptors (EMFILE/ENFILE) and the like: pause instead of spinning on a

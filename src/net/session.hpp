@@ -2,7 +2,6 @@
 // What fan-out and shutdown need of a WebSocket session, whatever its transport.
 #include <cstdint>
 #include <memory>
-#include <string_view>
 
 #include "wsgw/metrics.hpp"
 #include "wsgw/send_queue.hpp"
@@ -18,9 +17,10 @@ public:
     virtual void send(OutboundPtr item) = 0;
     // Starts writing what is queued (called by the shard after a batch of deliveries).
     virtual void write_queued() = 0;
-    // Closes with `code`. With `flush`, frames already queued are written first (shutdown: no
-    // message accepted before the signal is lost); without, they are dropped.
-    virtual void close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush) = 0;
+    // Closes with `code` and `reason` (a string literal: it is kept, not copied). With `flush`,
+    // frames already queued are written first (shutdown: no message accepted before the signal
+    // is lost); without, they are dropped.
+    virtual void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) = 0;
 };
 
 }  // namespace wsgw

@@ -1,12 +1,17 @@
 #pragma once
 // The two transports one session template serves: plain TCP and TLS over TCP.
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <type_traits>
 
 namespace wsgw {
 
-using PlainStream = boost::beast::tcp_stream;
+// Every socket lives on one shard's io_context; its executor type is one pointer, where
+// any_io_executor is several words held by every socket, timer and pending operation.
+using ShardExecutor = boost::asio::io_context::executor_type;
+using ShardSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ShardExecutor>;
+using PlainStream = boost::beast::basic_stream<boost::asio::ip::tcp, ShardExecutor, boost::beast::unlimited_rate_policy>;
 using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 template <class Stream>

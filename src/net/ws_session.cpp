@@ -41,11 +41,19 @@ OutboundPtr ping_frame() {
 }
 
 template <class Stream>
-auto take_transport(Stream&& stream) {
+typename WsSession<Stream>::Transport take_transport(Stream&& stream) {
     if constexpr (kIsTls<Stream>)
         return std::move(stream);
     else
         return stream.release_socket();  // the session runs its own timers
+}
+
+template <class Stream>
+auto make_extras(std::shared_ptr<void> keepalive) {
+    if constexpr (kIsTls<Stream>)
+        return TlsExtras{std::move(keepalive), nullptr};
+    else
+        return NoExtras(std::move(keepalive));
 }
 
 }  // namespace
@@ -53,12 +61,12 @@ auto take_transport(Stream&& stream) {
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
                              std::shared_ptr<void> keepalive)
-    : stream_(take_transport(std::move(stream))),
-      timer_(stream_.get_executor()),
+    : stream_(take_transport<Stream>(std::move(stream))),
+      timer_(shard.ioc.get_executor()),
       shard_(shard),
       ctx_(ctx),
       peer_(std::move(peer)),
-      keepalive_(std::move(keepalive)),
+      tls_(make_extras<Stream>(std::move(keepalive))),
       queue_(ctx.send_queue),
       parser_(ctx.max_inbound_frame_bytes),
       inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
@@ -70,7 +78,7 @@ WsSession<Stream>::~WsSession() {
 }
 
 template <class Stream>
-asio::ip::tcp::socket& WsSession<Stream>::socket() {
+auto& WsSession<Stream>::socket() {
     if constexpr (kIsTls<Stream>)
         return stream_.next_layer().socket();
     else
@@ -82,12 +90,12 @@ void WsSession<Stream>::start(std::string response, std::string early) {
     error_code ec;
     // Plain sockets are read only when readable (read()), which needs a non-blocking socket.
     if constexpr (!kIsTls<Stream>) socket().non_blocking(true, ec);
-    scratch_ = std::move(response);
+    scratch_ = std::make_unique<std::string>(std::move(response));
     timer_.expires_after(ctx_.handshake_timeout);
     timer_.async_wait([self = self()](const error_code& e) {
         if (!e && !self->registered_) self->kill_socket();
     });
-    asio::async_write(stream_, asio::buffer(scratch_),
+    asio::async_write(stream_, asio::buffer(*scratch_),
                       [self = self(), early = std::move(early)](const error_code& e, std::size_t) mutable {
                           self->on_upgraded(e, std::move(early));
                       });
@@ -99,7 +107,7 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
         log::debug("ws_handshake_failed", {{"remote", peer_.remote}, {"error", ec.message()}});
         return kill_socket();
     }
-    std::string().swap(scratch_);  // an open connection keeps no handshake bytes
+    scratch_.reset();  // an open connection keeps no handshake bytes
     opened_at_ = std::chrono::steady_clock::now();
     shard_.registry.add(peer_.identity.user_id, peer_.project_filter, this);
     registered_ = true;
@@ -162,11 +170,11 @@ void WsSession<Stream>::on_timer() {
 template <class Stream>
 void WsSession<Stream>::read() {
     if constexpr (kIsTls<Stream>) {
-        if (!tls_read_buffer_) tls_read_buffer_ = std::make_unique<char[]>(kTlsReadBytes);
-        stream_.async_read_some(asio::buffer(tls_read_buffer_.get(), kTlsReadBytes),
+        if (!tls_.read_buffer) tls_.read_buffer = std::make_unique<char[]>(kTlsReadBytes);
+        stream_.async_read_some(asio::buffer(tls_.read_buffer.get(), kTlsReadBytes),
                                 [self = self()](const error_code& ec, std::size_t n) {
                                     if (ec) return self->finish(ec);
-                                    self->consume(self->tls_read_buffer_.get(), n);
+                                    self->consume(self->tls_.read_buffer.get(), n);
                                     if (!self->finished_ && !self->peer_closed_ && !self->drop_after_close_) self->read();
                                 });
     } else {
@@ -317,11 +325,11 @@ void WsSession<Stream>::on_write(const error_code& ec) {
 }
 
 template <class Stream>
-void WsSession<Stream>::close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush_first) {
+void WsSession<Stream>::close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush_first) {
     if (closing_ || finished_) return;
     closing_ = true;
     close_code_ = code;
-    close_reason_ = std::string(reason);
+    close_reason_ = reason;
     close_why_ = why;
     if (!flush_first) queue_.drop_unsent();
     // A peer that stopped reading never lets the close frame (or the queue) out, and one that
@@ -338,9 +346,9 @@ void WsSession<Stream>::send_close() {
     if (close_sent_) return;
     close_sent_ = true;
     // 1005 ("no status") is never sent: a client's empty close is answered with an empty one.
-    scratch_ = close_code_ == 1005 ? ws::make_frame(ws::Opcode::close, {})
-                                   : ws::make_close_frame(close_code_, close_reason_);
-    asio::async_write(stream_, asio::buffer(scratch_),
+    scratch_ = std::make_unique<std::string>(close_code_ == 1005 ? ws::make_frame(ws::Opcode::close, {})
+                                                                 : ws::make_close_frame(close_code_, close_reason_));
+    asio::async_write(stream_, asio::buffer(*scratch_),
                       [self = self()](const error_code& ec, std::size_t) { self->on_close_written(ec); });
 }
 

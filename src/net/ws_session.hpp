@@ -5,8 +5,10 @@
 // message and shared, a single writer sends every frame queued for the socket in one gather
 // write, and a plain socket reads only once it is readable, into its shard's scratch buffer,
 // so an idle connection holds neither a read buffer nor a pending read operation's storage.
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -28,11 +30,24 @@ struct Peer {
     std::string remote;   // TCP peer "ip:port", for logs
 };
 
+using ShardTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                     boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
+
+// What only a TLS session holds: the context its stream was made with, and a buffer that
+// decrypted bytes land in.
+struct TlsExtras {
+    std::shared_ptr<void> context;
+    std::unique_ptr<char[]> read_buffer;
+};
+struct NoExtras {
+    explicit NoExtras(std::shared_ptr<void>) {}
+};
+
 template <class Stream>
 class WsSession final : public Session, private ws::FrameSink {
 public:
     // A plain session keeps only the socket; a TLS session keeps the whole TLS stream.
-    using Transport = std::conditional_t<kIsTls<Stream>, Stream, boost::asio::ip::tcp::socket>;
+    using Transport = std::conditional_t<kIsTls<Stream>, Stream, ShardSocket>;
 
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `keepalive` holds the TLS context the stream was made with.
@@ -45,7 +60,7 @@ public:
 
     void send(OutboundPtr item) override;
     void write_queued() override;
-    void close(std::uint16_t code, std::string_view reason, DisconnectReason why, bool flush) override;
+    void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
 
 private:
     // FrameSink
@@ -55,7 +70,7 @@ private:
     void on_close(std::uint16_t code, std::string_view reason) override;
 
     std::shared_ptr<WsSession> self() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
-    boost::asio::ip::tcp::socket& socket();
+    auto& socket();
 
     void on_upgraded(const boost::system::error_code& ec, std::string early);
     void arm_timer();
@@ -71,19 +86,18 @@ private:
     void finish(const boost::system::error_code& ec);
 
     Transport stream_;
-    boost::asio::steady_timer timer_;  // keep-alive and token expiry while open; close deadline once closing
+    ShardTimer timer_;  // keep-alive and token expiry while open; close deadline once closing
     Shard& shard_;
     GatewayContext& ctx_;
     Peer peer_;
-    std::shared_ptr<void> keepalive_;
+    [[no_unique_address]] std::conditional_t<kIsTls<Stream>, TlsExtras, NoExtras> tls_;
     SendQueue queue_;
     ws::FrameParser parser_;
     RateLimiter inbound_rate_;
-    std::string scratch_;  // the 101 response, then the close frame, while each is written
-    std::unique_ptr<char[]> tls_read_buffer_;  // TLS only: decrypted bytes land here
+    std::unique_ptr<std::string> scratch_;  // the 101 response, then the close frame, while each is written
     std::chrono::steady_clock::time_point opened_at_;
+    const char* close_reason_ = "";
     std::uint16_t close_code_ = 0;
-    std::string close_reason_;
     DisconnectReason close_why_ = DisconnectReason::client_close;
     bool registered_ = false;
     bool flush_scheduled_ = false;
