@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 // more, up to this many reads: the messages of one wake-up reach the shards as one batch, and
 // the bigger the batch, the more frames for one socket share a write. Without a backlog a
 // wake-up is one read, so latency is unchanged.
-constexpr int kMaxReadsPerWake = 16;
+constexpr int kMaxReadsPerWake = 64;
 
 class Adapter : public std::enable_shared_from_this<Adapter> {
 public:
