@@ -6,6 +6,7 @@
 #include <array>
 #include <utility>
 
+#include "wsgw/close_codes.hpp"
 #include "wsgw/utf8.hpp"
 
 namespace wsgw::ws {
@@ -15,10 +16,10 @@ namespace {
 constexpr std::string_view kHandshakeGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::string_view kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::uint16_t kProtocolError = 1002;
-constexpr std::uint16_t kNoStatus = 1005;
-constexpr std::uint16_t kInvalidPayload = 1007;
-constexpr std::uint16_t kTooBig = 1009;
+constexpr std::uint16_t kProtocolError = close_code::protocol_error;
+constexpr std::uint16_t kNoStatus = close_code::no_status;
+constexpr std::uint16_t kInvalidPayload = close_code::invalid_payload;
+constexpr std::uint16_t kTooBig = close_code::too_big;
 
 std::string base64(const unsigned char* data, std::size_t size) {
     std::string out;

@@ -346,7 +346,7 @@ void WsSession<Stream>::send_close() {
     if (close_sent_) return;
     close_sent_ = true;
     // 1005 ("no status") is never sent: a client's empty close is answered with an empty one.
-    scratch_ = std::make_unique<std::string>(close_code_ == 1005 ? ws::make_frame(ws::Opcode::close, {})
+    scratch_ = std::make_unique<std::string>(close_code_ == close_code::no_status ? ws::make_frame(ws::Opcode::close, {})
                                                                  : ws::make_close_frame(close_code_, close_reason_));
     asio::async_write(stream_, asio::buffer(*scratch_),
                       [self = self()](const error_code& ec, std::size_t) { self->on_close_written(ec); });

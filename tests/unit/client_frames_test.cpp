@@ -80,7 +80,9 @@ TEST(MakePong, IsParsableJsonThatIsNotItselfAPing) {
 
 // The client table of docs/websocket-messages.md.
 TEST(CloseCodes, MatchTheDocumentedClientTable) {
+    EXPECT_EQ(wsgw::close_code::protocol_error, 1002) << "a frame that breaks RFC 6455 closes with 1002";
     EXPECT_EQ(wsgw::close_code::unsupported_data, 1003) << "a binary frame closes with 1003";
+    EXPECT_EQ(wsgw::close_code::invalid_payload, 1007) << "text that is not UTF-8 closes with 1007";
     EXPECT_EQ(wsgw::close_code::too_big, 1009) << "a frame over max_inbound_frame_bytes closes with 1009";
     EXPECT_EQ(wsgw::close_code::slow_consumer, 4008);
     EXPECT_GE(wsgw::close_code::slow_consumer, 4000) << "application codes live in 4000-4999";
