@@ -366,6 +366,34 @@ TEST(GatewayProcessTest, RefusesToStartWithBadValueNamingTheKey) {
     EXPECT_NE(read_file(log).find("WSGW_THREADS"), std::string::npos) << read_file(log);
 }
 
+TEST(GatewayProcessTest, RefusesAPortAnotherGatewayListensOn) {
+    RedisServer redis;
+    GatewayProcess first(redis.url());
+    auto log = "/tmp/wsgw-it-portinuse-" + std::to_string(::getpid());
+    auto pid = spawn({WSGW_GATEWAY_BIN},
+                     {{"WSGW_JWT_SECRET", "s"}, {"WSGW_LISTEN", "127.0.0.1:" + std::to_string(first.port())},
+                      {"WSGW_REDIS_URL", redis.url()}},
+                     log);
+    EXPECT_EQ(wait_exit(pid, 5s), 1);
+    EXPECT_NE(read_file(log).find("\"event\":\"fatal\""), std::string::npos) << read_file(log);
+    EXPECT_NE(read_file(log).find("in use"), std::string::npos) << read_file(log);
+}
+
+TEST(GatewayProcessTest, EveryThreadAcceptsConnections) {
+    RedisServer redis;
+    GatewayProcess gw(redis.url(), {{"WSGW_THREADS", "2"}});
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (int i = 0; i < 40; ++i) {
+        clients.push_back(std::make_unique<WsClient>());
+        ASSERT_TRUE(join(*clients.back(), gw.port(), unique_user()));
+    }
+    // Connections are dealt to the threads in turn.
+    auto text = gw.log();
+    EXPECT_NE(text.find("\"event\":\"conn_open\""), std::string::npos);
+    EXPECT_NE(text.find("\"thread\":0"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"thread\":1"), std::string::npos) << text;
+}
+
 TEST(GatewayProcessTest, PrintsHelpAndVersion) {
     auto log = "/tmp/wsgw-it-help-" + std::to_string(::getpid());
     EXPECT_EQ(wait_exit(spawn({WSGW_GATEWAY_BIN, "--help"}, {}, log), 5s), 0);
