@@ -1,5 +1,6 @@
 // Micro-benchmarks of the per-message and per-delivery core work, so a regression shows
-// without sockets: validation + normalization + serialization, routing lookup, queueing.
+// without sockets: validation + normalization + serialization, WebSocket framing, routing
+// lookup, queueing.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "wsgw/message.hpp"
 #include "wsgw/registry.hpp"
 #include "wsgw/send_queue.hpp"
+#include "wsgw/ws_frame.hpp"
 
 namespace {
 
@@ -74,6 +76,36 @@ void BM_SendQueuePushWrite(benchmark::State& state) {
     }
 }
 
+// Once per message: the frame every socket of the message's users writes.
+void BM_MakeServerFrame(benchmark::State& state) {
+    std::string json(static_cast<std::size_t>(state.range(0)), 'x');
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::ws::make_frame(wsgw::ws::Opcode::text, json));
+}
+
+// A client's {"type":"ping"}: masked text frame, unmasked in place and handed out.
+class NullSink final : public wsgw::ws::FrameSink {
+public:
+    void on_message(wsgw::ws::Opcode, std::string_view data) override { benchmark::DoNotOptimize(data.data()); }
+    void on_ping(std::string_view) override {}
+    void on_pong(std::string_view) override {}
+    void on_close(std::uint16_t, std::string_view) override {}
+};
+
+void BM_ParseClientFrame(benchmark::State& state) {
+    const std::string text = R"({"type":"ping"})";
+    const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    std::string frame{static_cast<char>(0x81), static_cast<char>(0x80 | text.size())};
+    frame.append(reinterpret_cast<const char*>(mask), 4);
+    for (std::size_t i = 0; i < text.size(); ++i) frame.push_back(static_cast<char>(text[i] ^ mask[i % 4]));
+    wsgw::ws::FrameParser parser(4096);
+    NullSink sink;
+    std::string buffer;
+    for (auto _ : state) {
+        buffer = frame;  // parsing unmasks in place
+        parser.feed(buffer.data(), buffer.size(), sink);
+    }
+}
+
 BENCHMARK(BM_ValidateNotification);
 BENCHMARK(BM_ValidateLegacyProgress);
 BENCHMARK(BM_ValidatePhasedProgress);
@@ -82,5 +114,7 @@ BENCHMARK(BM_ParseChannel);
 BENCHMARK(BM_RegistryFanoutPerUser)->Arg(1000)->Arg(100'000);
 BENCHMARK(BM_RegistryBroadcast)->Arg(10'000);
 BENCHMARK(BM_SendQueuePushWrite);
+BENCHMARK(BM_MakeServerFrame)->Arg(150)->Arg(2000);
+BENCHMARK(BM_ParseClientFrame);
 
 }  // namespace
