@@ -20,7 +20,7 @@ start_redis() {  # start_redis PORT -> REDIS_PID
   return 1
 }
 
-# start_gateway KIND PORT REDIS_PORT [THREADS] -> GW_PID.  KIND: ws-gateway | node
+# start_gateway KIND PORT REDIS_PORT [THREADS] -> GW_PID.  KIND: ws-gateway | node | go
 start_gateway() {
   local kind=$1 port=$2 redis_port=$3 threads=${4:-2}
   export WSGW_JWT_SECRET=bench-secret
@@ -38,6 +38,12 @@ start_gateway() {
       GW_PID=$!
       wait_http "$port" /readyz
       sleep 0.5 ;;  # its PSUBSCRIBE has no readiness signal
+    go)
+      WSGW_LISTEN=127.0.0.1:$port WSGW_REDIS_URL=redis://127.0.0.1:$redis_port/0 \
+        "$BENCH_DIR/peers/go/peer-go" >/tmp/wsgw-bench-go.log 2>&1 &
+      GW_PID=$!
+      wait_http "$port" /readyz
+      sleep 0.5 ;;  # the same
   esac
 }
 

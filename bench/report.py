@@ -16,7 +16,8 @@ rows = [json.loads(l) for l in open(raw_path) if l.strip()]
 failed = [r for r in rows if r.get("failed")]
 rows = [r for r in rows if not r.get("failed")]
 
-LABELS = [("ws-gateway", "ws-gateway, 2 threads"), ("ws-gateway-1t", "ws-gateway, 1 thread"), ("node", "Node.js (ws + ioredis)")]
+LABELS = [("ws-gateway", "ws-gateway, 2 threads"), ("ws-gateway-1t", "ws-gateway, 1 thread"), ("node", "Node.js (ws + ioredis)"),
+          ("go", "Go (gorilla/websocket + redigo)")]
 
 
 def pick(label, mode, connections=None, rate=None, messages=None):
@@ -124,9 +125,9 @@ set multiplot layout 1,2
 set xlabel 'connections'
 set key top left
 set ylabel 'deliveries/s'
-plot '{results}/scale.dat' using 1:2 with linespoints title '{LABELS[0][1]}', '' using 1:4 with linespoints title '{LABELS[1][1]}', '' using 1:6 with linespoints title '{LABELS[2][1]}'
+plot '{results}/scale.dat' using 1:2 with linespoints title '{LABELS[0][1]}', '' using 1:4 with linespoints title '{LABELS[1][1]}', '' using 1:6 with linespoints title '{LABELS[2][1]}', '' using 1:8 with linespoints title '{LABELS[3][1]}'
 set ylabel 'p99 latency (ms)'
-plot '{results}/scale.dat' using 1:3 with linespoints title '{LABELS[0][1]}', '' using 1:5 with linespoints title '{LABELS[1][1]}', '' using 1:7 with linespoints title '{LABELS[2][1]}'
+plot '{results}/scale.dat' using 1:3 with linespoints title '{LABELS[0][1]}', '' using 1:5 with linespoints title '{LABELS[1][1]}', '' using 1:7 with linespoints title '{LABELS[2][1]}', '' using 1:9 with linespoints title '{LABELS[3][1]}'
 unset multiplot
 """
 try:

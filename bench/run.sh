@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Redis, then each gateway in turn (ws-gateway with 1 and 2 threads, the
-# Node.js peer), the load generator in each mode, RUNS times each. Writes raw JSON lines to
+# Node.js and Go peers), the load generator in each mode, RUNS times each. Writes raw JSON lines to
 # bench/results/, the tables to BENCHMARKS.md and plots to bench/results/*.png.
 #   bench/run.sh [RUNS]          (default 3)
 # Environment: BENCH_IDLE_CONNECTIONS (default 10000), BENCH_SCALE ("1000 5000 10000 19000").
@@ -42,7 +42,7 @@ run() {
   stop_pid "$GW_PID"; GW_PID=""
 }
 
-GATEWAYS=("ws-gateway:ws-gateway:2" "ws-gateway-1t:ws-gateway:1" "node:node:1")
+GATEWAYS=("ws-gateway:ws-gateway:2" "ws-gateway-1t:ws-gateway:1" "node:node:1" "go:go:1")
 for r in $(seq "$RUNS"); do
   for g in "${GATEWAYS[@]}"; do
     IFS=: read -r label kind threads <<<"$g"
