@@ -29,27 +29,17 @@ RAW=bench/results/compare.jsonl
 redis_port=$(free_port)
 start_redis "$redis_port"
 
-run() {  # run LABEL BINARY -- generator args...
-  local label=$1; GATEWAY_BIN=$2; shift 3
-  local port; port=$(free_port)
-  start_gateway ws-gateway "$port" "$redis_port" 2
-  if out=$("$BENCH" --port "$port" --redis-port "$redis_port" --secret bench-secret --gateway-pid "$GW_PID" --label "$label" "$@"); then
-    echo "$out" >> "$RAW"
-  else
-    echo "{\"label\":\"$label\",\"failed\":true,\"args\":\"$*\"}" >> "$RAW"
-  fi
-  stop_pid "$GW_PID"; GW_PID=""
-}
-
 for r in $(seq "$RUNS"); do
   for side in before after; do
-    bin=$ROOT/build-release/ws-gateway
-    [ "$side" = before ] && bin=$base_tree/build/ws-gateway
+    GATEWAY_BIN=$ROOT/build-release/ws-gateway
+    [ "$side" = before ] && GATEWAY_BIN=$base_tree/build/ws-gateway
     echo "run $r: $side" >&2
-    run "$side" "$bin" -- --mode fanout --connections 2000 --users 1000 --messages 50000
-    run "$side" "$bin" -- --mode broadcast --connections 10000 --messages 100
-    run "$side" "$bin" -- --mode idle --connections "${BENCH_IDLE_CONNECTIONS:-10000}" --users 1000
-    run "$side" "$bin" -- --mode fanout --connections 2000 --users 1000 --messages 25000 --rate 5000
+    {
+      bench_run "$side" ws-gateway 2 -- --mode fanout --connections 2000 --users 1000 --messages 50000
+      bench_run "$side" ws-gateway 2 -- --mode broadcast --connections 10000 --messages 100
+      bench_run "$side" ws-gateway 2 -- --mode idle --connections "${BENCH_IDLE_CONNECTIONS:-10000}" --users 1000
+      bench_run "$side" ws-gateway 2 -- --mode fanout --connections 2000 --users 1000 --messages 25000 --rate 5000
+    } >/dev/null
   done
 done
 

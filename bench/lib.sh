@@ -47,4 +47,18 @@ start_gateway() {
   esac
 }
 
+# bench_run LABEL KIND THREADS -- generator args...: one gateway, one generator run, one JSON
+# line appended to $RAW and printed (a failed run is recorded as such). Needs BENCH, RAW,
+# redis_port, and GATEWAY_BIN for KIND ws-gateway.
+bench_run() {
+  local label=$1 kind=$2 threads=$3; shift 4
+  local port out; port=$(free_port)
+  start_gateway "$kind" "$port" "$redis_port" "$threads"
+  if ! out=$("$BENCH" --port "$port" --redis-port "$redis_port" --secret bench-secret --gateway-pid "$GW_PID" --label "$label" "$@"); then
+    out="{\"label\":\"$label\",\"failed\":true,\"args\":\"$*\"}"
+  fi
+  echo "$out" | tee -a "$RAW"
+  stop_pid "$GW_PID"; GW_PID=""
+}
+
 stop_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }

@@ -29,29 +29,16 @@ redis_port=$(free_port)
 start_redis "$redis_port"
 trap 'stop_pid "${GW_PID:-}"; stop_pid "$REDIS_PID"' EXIT
 
-# run LABEL KIND THREADS -- generator args...
-run() {
-  local label=$1 kind=$2 threads=$3; shift 4
-  local port; port=$(free_port)
-  start_gateway "$kind" "$port" "$redis_port" "$threads"
-  if out=$("$BENCH" --port "$port" --redis-port "$redis_port" --secret bench-secret --gateway-pid "$GW_PID" --label "$label" "$@"); then
-    echo "$out" | tee -a "$RAW"
-  else
-    echo "{\"label\":\"$label\",\"failed\":true,\"args\":\"$*\"}" | tee -a "$RAW"
-  fi
-  stop_pid "$GW_PID"; GW_PID=""
-}
-
 GATEWAYS=("ws-gateway:ws-gateway:2" "ws-gateway-1t:ws-gateway:1" "node:node:1" "go:go:1")
 for r in $(seq "$RUNS"); do
   for g in "${GATEWAYS[@]}"; do
     IFS=: read -r label kind threads <<<"$g"
-    run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 50000
-    run "$label" "$kind" "$threads" -- --mode broadcast --connections 10000 --messages 100
-    run "$label" "$kind" "$threads" -- --mode idle --connections "$IDLE" --users 1000
-    run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 25000 --rate 5000
+    bench_run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 50000
+    bench_run "$label" "$kind" "$threads" -- --mode broadcast --connections 10000 --messages 100
+    bench_run "$label" "$kind" "$threads" -- --mode idle --connections "$IDLE" --users 1000
+    bench_run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 25000 --rate 5000
     for c in $SCALE; do
-      run "$label" "$kind" "$threads" -- --mode fanout --connections "$c" --users $((c / 2)) --messages 25000 --rate 5000
+      bench_run "$label" "$kind" "$threads" -- --mode fanout --connections "$c" --users $((c / 2)) --messages 25000 --rate 5000
     done
   done
 done

@@ -126,7 +126,7 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
     arm_timer();
     if (!early.empty()) {
         consume(early.data(), early.size());
-        if (finished_ || peer_closed_ || drop_after_close_) return;
+        if (!reading()) return;
     }
     read();
 }
@@ -162,7 +162,7 @@ void WsSession<Stream>::on_timer() {
         return finish(asio::error::timed_out);
     } else {
         ping_outstanding_ = true;
-        queue_control(ping_frame());
+        send(ping_frame());
     }
     arm_timer();
 }
@@ -175,7 +175,7 @@ void WsSession<Stream>::read() {
                                 [self = self()](const error_code& ec, std::size_t n) {
                                     if (ec) return self->finish(ec);
                                     self->consume(self->tls_.read_buffer.get(), n);
-                                    if (!self->finished_ && !self->peer_closed_ && !self->drop_after_close_) self->read();
+                                    if (self->reading()) self->read();
                                 });
     } else {
         // Read what is there now, then wait for readiness: no buffer and no read operation is
@@ -188,7 +188,7 @@ void WsSession<Stream>::read() {
             if (ec == asio::error::would_block || ec == asio::error::try_again) break;
             if (ec) return finish(ec);
             consume(buffer.data(), n);
-            if (finished_ || peer_closed_ || drop_after_close_) return;
+            if (!reading()) return;
             if (n < buffer.size()) break;  // drained; new bytes raise a new readiness event
         }
         stream_.async_wait(asio::ip::tcp::socket::wait_read, [self = self()](const error_code& ec) {
@@ -229,7 +229,7 @@ void WsSession<Stream>::on_message(ws::Opcode type, std::string_view data) {
         auto pong = std::make_shared<Outbound>();
         pong->frame = ws::make_frame(ws::Opcode::text, make_pong(std::chrono::system_clock::now()));
         pong->type = MessageType::pong;
-        queue_control(std::move(pong));
+        send(std::move(pong));
     } else {
         Metrics::add(ctx_.metrics.client_ignored);
     }
@@ -244,7 +244,7 @@ void WsSession<Stream>::on_ping(std::string_view payload) {
     auto pong = std::make_shared<Outbound>();
     pong->frame = ws::make_frame(ws::Opcode::pong, payload);
     pong->type = MessageType::pong;
-    queue_control(std::move(pong));
+    send(std::move(pong));
 }
 
 template <class Stream>
@@ -291,11 +291,6 @@ void WsSession<Stream>::send(OutboundPtr item) {
             close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
             break;
     }
-}
-
-template <class Stream>
-void WsSession<Stream>::queue_control(OutboundPtr item) {
-    send(std::move(item));
 }
 
 template <class Stream>

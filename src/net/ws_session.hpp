@@ -77,7 +77,8 @@ private:
     void on_timer();
     void read();
     void consume(char* data, std::size_t size);
-    void queue_control(OutboundPtr item);
+    // More client bytes are wanted: not after the client's close frame or a protocol violation.
+    bool reading() const { return !finished_ && !peer_closed_ && !drop_after_close_; }
     void flush();
     void on_write(const boost::system::error_code& ec);
     void send_close();

@@ -38,15 +38,20 @@ protected:
         return user;
     }
 
-    // Sends a JSON ping and returns the next data frame, which must be the JSON pong: proof
-    // that the socket is registered and the gateway is reading it.
-    static ::testing::AssertionResult pong_after_ping(RawWsClient& c) {
-        c.send_raw(RawWsClient::frame(kText, R"({"type":"ping"})"));
+    // The next frame is the answer to a JSON ping: a text frame {"type":"pong",...}.
+    static ::testing::AssertionResult next_is_json_pong(RawWsClient& c) {
         auto f = c.next_frame();
         if (!f) return ::testing::AssertionFailure() << "no frame";
-        if (f->opcode != kText || json::parse(f->payload)["type"] != "pong")
+        if (f->opcode != kText || json::parse(f->payload, nullptr, false).value("type", "") != "pong")
             return ::testing::AssertionFailure() << "opcode " << int(f->opcode) << ": " << f->payload;
         return ::testing::AssertionSuccess();
+    }
+
+    // Sends a JSON ping and expects its pong: proof that the socket is registered and the
+    // gateway is reading it.
+    static ::testing::AssertionResult pong_after_ping(RawWsClient& c) {
+        c.send_raw(RawWsClient::frame(kText, R"({"type":"ping"})"));
+        return next_is_json_pong(c);
     }
 
     static RedisServer* redis_;
@@ -90,10 +95,7 @@ TEST_F(ProtocolTest, RefusesAMalformedKeyWith400) {
 TEST_F(ProtocolTest, ReadsFramesSentTogetherWithTheUpgradeRequest) {
     RawWsClient c;
     connect(c, RawWsClient::frame(kText, R"({"type":"ping"})"));
-    auto f = c.next_frame();
-    ASSERT_TRUE(f);
-    EXPECT_EQ(f->opcode, kText);
-    EXPECT_EQ(json::parse(f->payload)["type"], "pong");
+    EXPECT_TRUE(next_is_json_pong(c));
 }
 
 // --- Server frames ------------------------------------------------------------------------
@@ -156,10 +158,7 @@ TEST_F(ProtocolTest, ReassemblesAFragmentedMessageWithAPingBetweenFragments) {
     ASSERT_TRUE(pong);
     EXPECT_EQ(pong->opcode, kPong) << "a control frame between fragments is answered at once";
     EXPECT_EQ(pong->payload, "mid");
-    auto reply = c.next_frame();
-    ASSERT_TRUE(reply);
-    EXPECT_EQ(reply->opcode, kText);
-    EXPECT_EQ(json::parse(reply->payload)["type"], "pong");
+    EXPECT_TRUE(next_is_json_pong(c));
 }
 
 TEST_F(ProtocolTest, ReadsAFrameThatArrivesOneByteAtATime) {
@@ -169,9 +168,7 @@ TEST_F(ProtocolTest, ReadsAFrameThatArrivesOneByteAtATime) {
         c.send_raw(std::string_view(&byte, 1));
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    auto f = c.next_frame();
-    ASSERT_TRUE(f);
-    EXPECT_EQ(json::parse(f->payload)["type"], "pong");
+    EXPECT_TRUE(next_is_json_pong(c));
 }
 
 // --- Client frames the gateway refuses ----------------------------------------------------
@@ -218,6 +215,12 @@ std::string declared_length_only(std::uint64_t length) {
     return f;
 }
 
+std::string ping_flood(int count) {
+    std::string out;
+    for (int i = 0; i < count; ++i) out += RawWsClient::frame(kPing, "p");
+    return out;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Frames, ProtocolViolationTest,
     ::testing::Values(Violation{"Unmasked", RawWsClient::frame(kText, "hi", true, false), 1002, "protocol_error"},
@@ -234,7 +237,10 @@ INSTANTIATE_TEST_SUITE_P(
                                 RawWsClient::frame(kText, std::string(3000, 'a'), false) +
                                     RawWsClient::frame(kContinuation, std::string(3000, 'a')),
                                 1009, "frame_too_big"},
-                      Violation{"Binary", RawWsClient::frame(kBinary, "\x01\x02"), 1003, "binary_frame", true}),
+                      Violation{"Binary", RawWsClient::frame(kBinary, "\x01\x02"), 1003, "binary_frame", true},
+                      // Control pings cost a pong each, so they count against the message rate
+                      // (default burst 20).
+                      Violation{"PingFlood", ping_flood(40), 1008, "rate_limited", true}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // --- Closing handshake --------------------------------------------------------------------
