@@ -7,8 +7,16 @@
 
 namespace wsgw {
 
-// "/ws?x=1" -> "/ws"
+// The path of a request target: "/ws?x=1" -> "/ws" (origin form), and
+// "http://gw.example:8080/ws?x=1" -> "/ws" (absolute form, which RFC 9112 section 3.2.2 says a
+// server must accept; schemes http, https, ws, wss; an empty path is "/"). Any other target
+// comes back whole up to its query, so it matches no endpoint.
 std::string_view target_path(std::string_view target) noexcept;
+
+// RFC 9112 section 3.2: an HTTP/1.1 request needs exactly one Host field, and no request may
+// carry two. `host_fields` counts the Host field lines; `http_version` is 10 or 11. Returns why
+// the request is refused (a 400), or nothing.
+std::optional<std::string_view> host_field_error(unsigned http_version, std::size_t host_fields) noexcept;
 
 // The percent-decoded value of the first `name` parameter of the target's query string.
 // '+' decodes to a space (form encoding); a malformed escape makes the parameter absent.

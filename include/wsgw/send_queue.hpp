@@ -49,9 +49,16 @@ public:
     bool writing() const noexcept { return in_flight_ > 0; }
     std::size_t size() const noexcept { return count_; }
     std::size_t bytes() const noexcept { return bytes_; }
-    // Drops every unsent item. In-flight items stay until end_write(): their buffers are still
-    // being written.
-    void drop_unsent() noexcept;
+    // What a close keeps of the unsent items.
+    enum class Keep {
+        nothing,
+        // Answers to the peer's own frames (pongs, JSON pongs): RFC 6455 section 5.5.2 wants a
+        // ping that came before a close, or before a frame that fails the connection, answered.
+        replies,
+    };
+    // Drops the unsent items (all, or all but replies, which stay in order). In-flight items
+    // stay until end_write(): their buffers are still being written.
+    void drop_unsent(Keep keep = Keep::nothing) noexcept;
 
 private:
     // A ring that allocates nothing until the first push and grows by doubling: an idle socket

@@ -17,6 +17,8 @@ enum class Opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close
 inline constexpr std::size_t kMaxHeaderBytes = 10;
 // Control frames carry at most 125 bytes; a close payload is a 2-byte code + up to 123 bytes.
 inline constexpr std::size_t kMaxControlPayload = 125;
+// Largest client frame header: 2 bytes + 8-byte extended length + 4-byte masking key.
+inline constexpr std::size_t kMaxClientHeaderBytes = 14;
 
 // --- Opening handshake --------------------------------------------------------------------
 
@@ -72,6 +74,12 @@ public:
     bool closed() const noexcept { return closed_; }
     // Bytes held between calls (a partial frame); zero for an idle connection.
     std::size_t buffered() const noexcept { return held_ ? held_->pending.size() + held_->message.size() : 0; }
+    // What buffered() can reach. The open message and a partial data frame share the message
+    // limit, but RFC 6455 section 5.4 lets a control frame arrive between two fragments, so a
+    // message at the limit may be joined by a partial control frame (header and 125 bytes).
+    static constexpr std::size_t max_buffered(std::size_t max_message_bytes) noexcept {
+        return max_message_bytes + kMaxClientHeaderBytes + kMaxControlPayload;
+    }
 
 private:
     struct Held {

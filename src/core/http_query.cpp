@@ -36,7 +36,24 @@ std::optional<std::string> percent_decode(std::string_view s) {
 }  // namespace
 
 std::string_view target_path(std::string_view target) noexcept {
-    return target.substr(0, target.find('?'));
+    target = target.substr(0, target.find('?'));
+    if (target.empty() || target.front() == '/') return target;
+    const auto colon = target.find("://");
+    if (colon == std::string_view::npos) return target;
+    const auto scheme = target.substr(0, colon);
+    if (!iequals(scheme, "http") && !iequals(scheme, "https") && !iequals(scheme, "ws") && !iequals(scheme, "wss"))
+        return target;
+    // The authority ends at the path; it holds no '/' (userinfo, host and port only).
+    const auto rest = target.substr(colon + 3);
+    const auto slash = rest.find('/');
+    if (slash == 0) return target;  // "http:///ws": no host
+    return slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+}
+
+std::optional<std::string_view> host_field_error(unsigned http_version, std::size_t host_fields) noexcept {
+    if (host_fields > 1) return "more than one Host header";
+    if (host_fields == 0 && http_version >= 11) return "missing Host header";
+    return std::nullopt;
 }
 
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {

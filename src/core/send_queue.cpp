@@ -52,13 +52,19 @@ void SendQueue::end_write() {
     if (count_ == 0) head_ = 0;
 }
 
-void SendQueue::drop_unsent() noexcept {
-    while (count_ > in_flight_) {
-        OutboundPtr& back = at(count_ - 1);
-        bytes_ -= back->frame.size();
-        back.reset();
-        --count_;
+void SendQueue::drop_unsent(Keep keep) noexcept {
+    std::size_t kept = in_flight_;
+    for (std::size_t i = in_flight_; i < count_; ++i) {
+        OutboundPtr& item = at(i);
+        if (keep == Keep::replies && item->type == MessageType::pong) {
+            if (i != kept) at(kept) = std::move(item);
+            ++kept;
+            continue;
+        }
+        bytes_ -= item->frame.size();
+        item.reset();
     }
+    count_ = kept;
     if (count_ == 0) {
         // Give the storage back: a socket that was busy once should not keep its peak queue.
         std::vector<OutboundPtr>().swap(ring_);

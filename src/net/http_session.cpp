@@ -107,6 +107,13 @@ void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
 
 template <class Stream>
 void HttpSession<Stream>::handle(Request&& req) {
+    // Checked before routing: a WebSocket handshake without Host is refused too (RFC 6455
+    // section 4.2.1 requires it).
+    const auto [first_host, host_end] = req.equal_range(http::field::host);
+    if (auto why = host_field_error(req.version(), static_cast<std::size_t>(std::distance(first_host, host_end)))) {
+        log::debug("http_bad_request", {{"remote", remote_}, {"error", *why}});
+        return refuse(http::status::bad_request, HttpRejection::bad_request, *why);
+    }
     auto path = target_path(req.target());
     bool known = path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
                  (path == "/demo" && ctx_.demo_enabled);

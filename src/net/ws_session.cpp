@@ -209,7 +209,7 @@ void WsSession<Stream>::consume(char* data, std::size_t size) {
     if (!closing_) {
         close(error.code, error.reason, why, false);
     } else {
-        queue_.drop_unsent();
+        queue_.drop_unsent(SendQueue::Keep::replies);
         if (!queue_.writing()) flush();
     }
     drop_after_close_ = true;  // nothing more is read; the socket goes once the close frame is out
@@ -265,8 +265,9 @@ void WsSession<Stream>::on_close(std::uint16_t code, std::string_view) {
             if (!ec) self->finish(asio::error::timed_out);
         });
     }
-    // The client is leaving: what it has not received yet is dropped and the close goes next.
-    queue_.drop_unsent();
+    // The client is leaving: what it has not received yet is dropped and the close goes next,
+    // after the answers to its pings that came before the close.
+    queue_.drop_unsent(SendQueue::Keep::replies);
     if (!queue_.writing()) flush();
 }
 
@@ -326,7 +327,7 @@ void WsSession<Stream>::close(std::uint16_t code, const char* reason, Disconnect
     close_code_ = code;
     close_reason_ = reason;
     close_why_ = why;
-    if (!flush_first) queue_.drop_unsent();
+    if (!flush_first) queue_.drop_unsent(SendQueue::Keep::replies);
     // A peer that stopped reading never lets the close frame (or the queue) out, and one that
     // never answers the close frame is not waited for: the deadline cuts both off.
     timer_.expires_after(ctx_.handshake_timeout);

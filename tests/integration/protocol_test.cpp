@@ -92,6 +92,43 @@ TEST_F(ProtocolTest, RefusesAMalformedKeyWith400) {
     EXPECT_NE(response.find("Sec-WebSocket-Key"), std::string::npos) << response;
 }
 
+// RFC 9112 section 3.2 and RFC 6455 section 4.2.1: Host is required once, and never twice.
+std::string upgrade_request(const std::string& target, const std::string& host_lines) {
+    return "GET " + target + " HTTP/1.1\r\n" + host_lines +
+           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
+TEST_F(ProtocolTest, RefusesAnUpgradeWithoutHostWith400) {
+    std::string response;
+    EXPECT_EQ(raw_http_status(gw_->port(), upgrade_request("/ws?token=" + make_token(unique_user()), ""), &response),
+              400);
+    EXPECT_NE(response.find("missing Host header"), std::string::npos) << response;
+}
+
+TEST_F(ProtocolTest, RefusesAnUpgradeWithTwoHostsWith400) {
+    std::string response;
+    EXPECT_EQ(raw_http_status(gw_->port(),
+                              upgrade_request("/ws?token=" + make_token(unique_user()), "Host: a\r\nHost: b\r\n"),
+                              &response),
+              400);
+    EXPECT_NE(response.find("more than one Host header"), std::string::npos) << response;
+}
+
+TEST_F(ProtocolTest, RefusesAnHttp11RequestWithoutHostOnEveryPath) {
+    EXPECT_EQ(raw_http_status(gw_->port(), "GET /healthz HTTP/1.1\r\n\r\n"), 400);
+    EXPECT_EQ(raw_http_status(gw_->port(), "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"), 400);
+    EXPECT_EQ(raw_http_status(gw_->port(), "GET /healthz HTTP/1.0\r\n\r\n"), 200) << "HTTP/1.0 needs no Host";
+}
+
+TEST_F(ProtocolTest, AcceptsTheAbsoluteFormOfTheRequestTarget) {
+    RawWsClient c;
+    const auto target = "http://127.0.0.1:" + std::to_string(gw_->port()) + "/ws?token=" + make_token(unique_user());
+    ASSERT_EQ(c.upgrade(gw_->port(), target), 101) << c.response_head();
+    EXPECT_TRUE(pong_after_ping(c));
+    EXPECT_EQ(raw_http_status(gw_->port(), "GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"), 200);
+}
+
 TEST_F(ProtocolTest, ReadsFramesSentTogetherWithTheUpgradeRequest) {
     RawWsClient c;
     connect(c, RawWsClient::frame(kText, R"({"type":"ping"})"));
@@ -242,6 +279,43 @@ INSTANTIATE_TEST_SUITE_P(
                       // (default burst 20).
                       Violation{"PingFlood", ping_flood(40), 1008, "rate_limited", true}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// RFC 6455 section 5.5.2: a ping that arrives before a close, or before a frame that fails the
+// connection, is still answered; the frames travel in one write, so the gateway reads them in
+// one go.
+TEST_F(ProtocolTest, AnswersPingsThatPrecedeAViolationInTheSameReadBeforeClosing) {
+    RawWsClient c;
+    connect(c);
+    ASSERT_TRUE(pong_after_ping(c));
+    c.send_raw(RawWsClient::frame(kPing, "first") + RawWsClient::frame(kText, R"({"type":"ping"})") +
+               RawWsClient::frame(kText, "hi", true, false) /* unmasked: fails the connection */ +
+               RawWsClient::frame(kPing, "after"));
+    auto pong = c.next_frame();
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->opcode, kPong);
+    EXPECT_EQ(pong->payload, "first");
+    EXPECT_TRUE(next_is_json_pong(c)) << "the application ping before the violation is answered too";
+    auto close = c.next_frame();
+    ASSERT_TRUE(close);
+    ASSERT_EQ(close->opcode, kClose) << "nothing after the violation is answered: " << close->payload;
+    EXPECT_EQ(close->payload.substr(0, 2), std::string("\x03\xea", 2)) << "1002";
+    EXPECT_TRUE(c.wait_eof());
+}
+
+TEST_F(ProtocolTest, AnswersAPingThatPrecedesTheClientsCloseInTheSameRead) {
+    RawWsClient c;
+    connect(c);
+    ASSERT_TRUE(pong_after_ping(c));
+    c.send_raw(RawWsClient::frame(kPing, "before") + RawWsClient::close_frame(1000) + RawWsClient::frame(kPing, "after"));
+    auto pong = c.next_frame();
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->opcode, kPong);
+    EXPECT_EQ(pong->payload, "before");
+    auto close = c.next_frame();
+    ASSERT_TRUE(close);
+    EXPECT_EQ(close->opcode, kClose) << "no pong for the ping after the close: " << close->payload;
+    EXPECT_TRUE(c.wait_eof());
+}
 
 // --- Closing handshake --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ namespace {
 using wsgw::bearer_token;
 using wsgw::cookie_value;
 using wsgw::extract_token;
+using wsgw::host_field_error;
 using wsgw::query_param;
 using wsgw::target_path;
 
@@ -29,6 +30,46 @@ TEST(TargetPath, ReturnsATargetWithoutQueryUnchanged) {
     EXPECT_EQ(target_path("/"), "/");
     EXPECT_EQ(target_path(""), "");
 }
+
+TEST(TargetPath, TakesThePathOfAnAbsoluteFormTarget) {
+    EXPECT_EQ(target_path("http://gw.example/ws?token=t"), "/ws");
+    EXPECT_EQ(target_path("http://gw.example:8080/healthz"), "/healthz");
+    EXPECT_EQ(target_path("HTTPS://user:pw@gw.example/ws"), "/ws") << "schemes are case-insensitive";
+    EXPECT_EQ(target_path("wss://[::1]:8443/ws?x=1"), "/ws");
+}
+
+TEST(TargetPath, GivesAnAbsoluteFormTargetWithoutPathTheRoot) {
+    EXPECT_EQ(target_path("http://gw.example"), "/");
+    EXPECT_EQ(target_path("http://gw.example?x=1"), "/");
+}
+
+TEST(TargetPath, LeavesOtherFormsWholeSoNoEndpointMatches) {
+    EXPECT_EQ(target_path("ftp://gw.example/ws"), "ftp://gw.example/ws");
+    EXPECT_EQ(target_path("http:///ws"), "http:///ws") << "no host";
+    EXPECT_EQ(target_path("gw.example:8080"), "gw.example:8080") << "authority form";
+    EXPECT_EQ(target_path("*"), "*") << "asterisk form";
+}
+
+TEST(QueryParam, ReadsTheQueryOfAnAbsoluteFormTarget) {
+    EXPECT_EQ(query_param("http://gw.example/ws?project_id=p1&token=t", "token"), "t");
+}
+
+// ---------------------------------------------------------------------------------------------
+// host_field_error
+// ---------------------------------------------------------------------------------------------
+
+TEST(HostField, AcceptsExactlyOneHostInHttp11) { EXPECT_FALSE(host_field_error(11, 1)); }
+
+TEST(HostField, RefusesAnHttp11RequestWithoutHost) {
+    EXPECT_EQ(host_field_error(11, 0), std::optional<std::string_view>("missing Host header"));
+}
+
+TEST(HostField, RefusesTwoHostsInAnyVersion) {
+    EXPECT_EQ(host_field_error(11, 2), std::optional<std::string_view>("more than one Host header"));
+    EXPECT_EQ(host_field_error(10, 3), std::optional<std::string_view>("more than one Host header"));
+}
+
+TEST(HostField, LetsHttp10GoWithoutHost) { EXPECT_FALSE(host_field_error(10, 0)); }
 
 // ---------------------------------------------------------------------------------------------
 // query_param

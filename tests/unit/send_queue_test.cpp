@@ -345,6 +345,51 @@ TEST(SendQueueWriting, DropUnsentKeepsTheInFlightItem) {
     EXPECT_EQ(q.bytes(), 0u);
 }
 
+OutboundPtr reply(std::string tag, std::size_t size = 10) { return item(MessageType::pong, "", std::move(tag), size); }
+
+TEST(SendQueueWriting, DropUnsentKeepingRepliesKeepsOnlyPongsInOrder) {
+    auto q = queue();
+    q.push(notification("n1", 10));
+    q.push(reply("r1", 5));
+    q.push(progress("p1", "g1", 20));
+    q.push(reply("r2", 7));
+    q.push(notification("n2", 30));
+    q.drop_unsent(SendQueue::Keep::replies);
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_EQ(q.bytes(), 12u);
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"r1", "r2"}));
+    EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(SendQueueWriting, DropUnsentKeepingRepliesLeavesTheInFlightHeadFirst) {
+    auto q = queue();
+    // Wrap the ring: four slots, the head moved past the start.
+    q.push(notification("x", 10));
+    q.push(notification("y", 10));
+    drain(q);
+    q.push(notification("a", 10));
+    q.push(reply("r1", 10));
+    q.push(notification("b", 10));
+    q.push(reply("r2", 10));
+    q.push(notification("c", 10));
+    ASSERT_NE(begin_one(q), nullptr);
+    q.drop_unsent(SendQueue::Keep::replies);
+    EXPECT_EQ(q.size(), 3u);
+    q.end_write();
+    EXPECT_EQ(drain(q), (std::vector<std::string>{"r1", "r2"}));
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(SendQueueWriting, DropUnsentWithoutKeepDropsRepliesToo) {
+    auto q = queue();
+    q.push(reply("r1", 10));
+    q.push(notification("n1", 10));
+    q.drop_unsent();
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.bytes(), 0u);
+}
+
 TEST(SendQueueWriting, DropUnsentOnAnEmptyQueueIsHarmless) {
     auto q = queue();
     q.drop_unsent();

@@ -282,6 +282,28 @@ TEST(FrameParser, HoldsNothingOnceASplitFrameCompletes) {
     EXPECT_EQ(parser.buffered(), 0u) << "an idle connection must hold no bytes";
 }
 
+// Found by fuzz_ws_frame (corpus: ping_split_after_full_fragment): a control frame may come
+// between the fragments of a message that already holds the whole limit, so a partial ping is
+// held on top of it. The bound callers size memory by must include it.
+TEST(FrameParser, HoldsAPartialPingOnTopOfAMessageAtTheLimit) {
+    constexpr std::uint8_t kFirstFragment = 0x1;  // text, FIN clear
+    constexpr std::uint8_t kLastFragment = kFin;  // continuation, FIN set
+    auto fragment = client_frame(kFirstFragment, std::string(kLimit, 'a'));
+    auto ping = client_frame(kPing, std::string(125, 'p'));
+    auto wire = fragment + ping + client_frame(kLastFragment, "");
+    FrameParser parser(kLimit);
+    RecordingSink sink;
+    const std::size_t cut = fragment.size() + ping.size() - 1;  // all but the ping's last byte
+    ASSERT_TRUE(parser.feed(wire.data(), cut, sink));
+    EXPECT_EQ(parser.buffered(), kLimit + ping.size() - 1);
+    EXPECT_LE(parser.buffered(), FrameParser::max_buffered(kLimit));
+    ASSERT_TRUE(parser.feed(wire.data() + cut, wire.size() - cut, sink));
+    ASSERT_EQ(sink.events.size(), 2u);
+    EXPECT_EQ(sink.events[0], "ping:" + std::string(125, 'p'));
+    EXPECT_EQ(sink.events[1], "text:" + std::string(kLimit, 'a'));
+    EXPECT_EQ(parser.buffered(), 0u);
+}
+
 TEST(FrameParser, HoldsNothingWhenFramesEndWithTheInput) {
     auto wire = client_frame(kText, "a") + client_frame(kText, "b");
     FrameParser parser(kLimit);
