@@ -18,8 +18,9 @@ enum class AuthFailure {
     missing_exp,
     expired,
     not_yet_valid,      // nbf in the future
+    revoked,            // the token's jti is on the deny list (never returned by verify_token)
 };
-inline constexpr std::size_t kAuthFailureCount = 9;
+inline constexpr std::size_t kAuthFailureCount = 10;
 std::string_view to_string(AuthFailure f) noexcept;
 
 enum class JwtAlgorithm { hs256, rs256, es256 };
@@ -38,6 +39,7 @@ struct AuthConfig {
 struct Identity {
     std::string user_id;
     std::chrono::system_clock::time_point expires_at;
+    std::string token_id;  // the "jti" claim when it is a string (empty otherwise): what revocation names
 };
 
 class AuthResult {

@@ -14,6 +14,7 @@ inline constexpr std::uint16_t policy_violation = 1008;  // the client sent fram
 inline constexpr std::uint16_t too_big = 1009;           // the client sent a frame over max_inbound_frame_bytes
 inline constexpr std::uint16_t internal_error = 1011;
 inline constexpr std::uint16_t token_expired = 4001;     // the token's exp passed; reconnect with a fresh one
+inline constexpr std::uint16_t revoked = 4003;           // the backend disconnected the user or revoked the token
 inline constexpr std::uint16_t slow_consumer = 4008;     // the socket's send queue overflowed
 inline constexpr std::uint16_t no_status = 1005;         // never sent: a close frame without a code
 inline constexpr std::uint16_t abnormal = 1006;          // never sent: logged when no close frame was exchanged

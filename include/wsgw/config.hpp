@@ -70,6 +70,9 @@ struct Config {
     bool demo_enabled = false;
     std::uint64_t shutdown_grace_ms = 0;
     std::uint64_t shutdown_timeout_ms = 5'000;
+    std::string control_channel = "wsgw:control";
+    std::string revocation_key = "wsgw:revoked";
+    std::uint64_t max_revoked_tokens = 100'000;
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;

@@ -8,6 +8,7 @@
 
 #include "wsgw/auth.hpp"
 #include "wsgw/channel.hpp"
+#include "wsgw/control_command.hpp"
 #include "wsgw/message.hpp"
 
 namespace wsgw {
@@ -23,8 +24,10 @@ enum class DisconnectReason {
     timeout,
     error,
     shutdown,
+    disconnected,  // a disconnect command from the control channel named the user
+    revoked,       // the socket's token was revoked
 };
-inline constexpr std::size_t kDisconnectReasonCount = 10;
+inline constexpr std::size_t kDisconnectReasonCount = 12;
 std::string_view to_string(DisconnectReason r) noexcept;
 
 enum class HttpRejection {
@@ -39,8 +42,9 @@ enum class HttpRejection {
     over_address_limit, // max_connections_per_address
     draining,
     tls_handshake_failed,
+    not_ready,          // the revocation list has not been loaded from Redis yet
 };
-inline constexpr std::size_t kHttpRejectionCount = 11;
+inline constexpr std::size_t kHttpRejectionCount = 12;
 std::string_view to_string(HttpRejection r) noexcept;
 
 using Counter = std::atomic<std::uint64_t>;
@@ -67,6 +71,12 @@ struct Metrics {
     Counter redis_probe_failures{0};
     std::atomic<std::uint64_t> redis_probe_rtt_us{0};  // last successful probe
     Counter replayed{0};
+    std::array<Counter, kControlActionCount> control_commands{};
+    std::array<Counter, kControlErrorCount> control_rejected{};
+    std::atomic<std::uint64_t> revoked_tokens{0};  // deny-list size, as of its last change
+    std::atomic<std::uint64_t> revoked_tokens_evicted{0};
+    Counter revocation_loads_ok{0};
+    Counter revocation_loads_failed{0};
 
     static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     void count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept;
@@ -74,6 +84,8 @@ struct Metrics {
     void count_auth_failure(AuthFailure f) noexcept { add(auth_failures[static_cast<std::size_t>(f)]); }
     void count_disconnect(DisconnectReason r) noexcept { add(disconnects[static_cast<std::size_t>(r)]); }
     void count_http_rejection(HttpRejection r) noexcept { add(http_rejections[static_cast<std::size_t>(r)]); }
+    void count_control(ControlAction a) noexcept { add(control_commands[static_cast<std::size_t>(a)]); }
+    void count_control_rejected(ControlError e) noexcept { add(control_rejected[static_cast<std::size_t>(e)]); }
 };
 
 std::string render_prometheus(const Metrics& m);

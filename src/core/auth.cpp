@@ -103,7 +103,7 @@ std::optional<JwtAlgorithm> parse_jwt_algorithm(std::string_view name) noexcept 
 std::string_view to_string(AuthFailure f) noexcept {
     static constexpr std::array<std::string_view, kAuthFailureCount> kNames = {
         "missing_token", "malformed", "alg_not_allowed", "bad_signature", "missing_subject",
-        "invalid_subject", "missing_exp", "expired", "not_yet_valid"};
+        "invalid_subject", "missing_exp", "expired", "not_yet_valid", "revoked"};
     return kNames[static_cast<std::size_t>(f)];
 }
 
@@ -152,7 +152,9 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     if (sub == claims->end() || !sub->is_string()) return AuthResult::failure(F::missing_subject);
     const auto& user = sub->get_ref<const std::string&>();
     if (!is_valid_id(user)) return AuthResult::failure(F::invalid_subject);
-    return AuthResult::success(Identity{user, *exp});
+    std::string token_id;
+    if (auto jti = claims->find("jti"); jti != claims->end() && jti->is_string()) token_id = jti->get<std::string>();
+    return AuthResult::success(Identity{user, *exp, std::move(token_id)});
 }
 
 std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view secret) {

@@ -143,6 +143,32 @@ std::optional<std::string> set_master_name(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+// A Redis channel or key name as the gateway uses it: printable, no spaces, of a sane length.
+std::optional<std::string> redis_name_error(std::string_view v) {
+    if (v.size() > 256) return std::string("must be at most 256 characters");
+    for (char ch : v)
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) return std::string("must not contain spaces or control characters");
+    return std::nullopt;
+}
+
+std::optional<std::string> set_control_channel(Config& c, std::string_view v) {
+    v = trim(v);
+    if (auto err = redis_name_error(v)) return err;
+    // A name the data patterns match would reach the message validator as well.
+    if (v.starts_with("user_noti:") || v.starts_with("project:"))
+        return "must not start with user_noti: or project: (the message patterns would match it; got \"" +
+               std::string(v) + "\")";
+    c.control_channel = std::string(v);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_revocation_key(Config& c, std::string_view v) {
+    v = trim(v);
+    if (auto err = redis_name_error(v)) return err;
+    c.revocation_key = std::string(v);
+    return std::nullopt;
+}
+
 std::string redacted_redis_url(const Config& c) {
     if (c.redis.password.empty()) return c.redis_url;
     std::string out = "redis://";
@@ -242,6 +268,14 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::shutdown_grace_ms, 0, 3'600'000>, show_uint<&Config::shutdown_grace_ms>},
     {"shutdown_timeout_ms", "On SIGTERM, after the grace period: time allowed for close handshakes before exit.",
      false, set_uint<&Config::shutdown_timeout_ms, 0, 600'000>, show_uint<&Config::shutdown_timeout_ms>},
+    {"control_channel",
+     "Redis channel of disconnect/revoke commands for every instance; empty: no commands, no revocation.", false,
+     set_control_channel, show_text<&Config::control_channel>},
+    {"revocation_key",
+     "Redis sorted set of revoked token ids (score: refused until, unix s), loaded on every subscribe; empty: not kept in Redis.",
+     false, set_revocation_key, show_text<&Config::revocation_key>},
+    {"max_revoked_tokens", "Revoked token ids held in memory; past it, the one that ends first is evicted.", false,
+     set_uint<&Config::max_revoked_tokens, 1, 10'000'000>, show_uint<&Config::max_revoked_tokens>},
 };
 
 const ConfigOption* find_option(std::string_view key) {

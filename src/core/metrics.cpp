@@ -8,11 +8,11 @@ namespace {
 
 constexpr std::array<std::string_view, kDisconnectReasonCount> kDisconnectNames = {
     "client_close", "slow_consumer", "binary_frame", "frame_too_big", "protocol_error", "rate_limited",
-    "token_expired", "timeout",       "error",        "shutdown"};
+    "token_expired", "timeout",       "error",        "shutdown",       "disconnected", "revoked"};
 constexpr std::array<std::string_view, kHttpRejectionCount> kHttpNames = {
     "bad_request",      "not_found",     "method_not_allowed", "bad_project_id",
     "request_too_large", "forbidden_origin", "over_capacity",  "over_user_limit",
-    "over_address_limit", "draining",     "tls_handshake_failed"};
+    "over_address_limit", "draining",     "tls_handshake_failed", "not_ready"};
 
 std::size_t received_index(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
     return (static_cast<std::size_t>(kind) * kMessageTypeCount + static_cast<std::size_t>(type)) *
@@ -117,6 +117,22 @@ std::string render_prometheus(const Metrics& m) {
     }
     header(out, "wsgw_replayed_messages_total", "counter", "Cached latest-state messages sent to sockets as they connected.");
     sample(out, "wsgw_replayed_messages_total", "", load(m.replayed));
+
+    header(out, "wsgw_control_commands_total", "counter", "Control-channel commands acted on, by action.");
+    labelled(out, "wsgw_control_commands_total", "action", m.control_commands,
+             [](std::size_t i) { return to_string(static_cast<ControlAction>(i)); });
+    header(out, "wsgw_control_commands_rejected_total", "counter",
+           "Control-channel messages refused (never acted on), by reason.");
+    labelled(out, "wsgw_control_commands_rejected_total", "reason", m.control_rejected,
+             [](std::size_t i) { return to_string(static_cast<ControlError>(i)); });
+    header(out, "wsgw_revoked_tokens", "gauge", "Revoked token ids held in memory.");
+    sample(out, "wsgw_revoked_tokens", "", m.revoked_tokens.load(std::memory_order_relaxed));
+    header(out, "wsgw_revoked_tokens_evicted_total", "counter",
+           "Revoked token ids dropped from memory because max_revoked_tokens was reached.");
+    sample(out, "wsgw_revoked_tokens_evicted_total", "", m.revoked_tokens_evicted.load(std::memory_order_relaxed));
+    header(out, "wsgw_revocation_loads_total", "counter", "Loads of the revocation list from Redis, by result.");
+    sample(out, "wsgw_revocation_loads_total", "result=\"ok\"", load(m.revocation_loads_ok));
+    sample(out, "wsgw_revocation_loads_total", "result=\"failed\"", load(m.revocation_loads_failed));
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <thread>
 
+#include "net/control_channel.hpp"
 #include "net/listener.hpp"
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
@@ -30,7 +31,8 @@ std::vector<std::unique_ptr<Shard>> make_shards(const Config& c) {
 
 Gateway::Gateway(const Config& config)
     : config_(config),
-      ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address}),
+      ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address},
+           config.max_revoked_tokens),
       shards_(make_shards(config)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
       hangup_(shards_.front()->ioc, SIGHUP),
@@ -66,10 +68,29 @@ Gateway::Gateway(const Config& config)
     options.reconnect_max = std::chrono::milliseconds(config.redis_reconnect_max_ms);
     options.probe_interval = std::chrono::milliseconds(config.redis_probe_interval_ms);
     options.probe_timeout = std::chrono::milliseconds(config.redis_probe_timeout_ms);
+    options.control_channel = config.control_channel;
+    ctx_.control_enabled = !config.control_channel.empty();
     subscriber_ = std::make_unique<RedisSubscriber>(
         shards_.front()->ioc.get_executor(), std::move(options), ctx_.metrics,
         [this](std::string_view channel, std::string_view payload) { on_redis_message(channel, payload); },
-        [this](bool subscribed) { ctx_.redis_ready = subscribed; });
+        [this](std::string_view payload) { control_->on_command(payload); },
+        [this](bool subscribed) { on_redis_state(subscribed); });
+    if (ctx_.control_enabled)
+        control_ = std::make_unique<ControlChannel>(
+            shards_, ctx_, *subscriber_,
+            ControlChannel::Options{config.revocation_key, std::chrono::seconds(config.jwt_leeway_s)});
+}
+
+void Gateway::on_redis_state(bool subscribed) {
+    if (!control_) {
+        ctx_.redis_ready = subscribed;
+        return;
+    }
+    if (!subscribed) ctx_.redis_ready = false;
+    // Ready once the deny list is loaded too. Posted: this runs inside hiredis's callback.
+    asio::post(shards_.front()->ioc, [this, subscribed] {
+        control_->on_subscription(subscribed, [this](bool ready) { ctx_.redis_ready = ready; });
+    });
 }
 
 Gateway::~Gateway() = default;

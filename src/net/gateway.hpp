@@ -14,6 +14,7 @@
 
 namespace wsgw {
 
+class ControlChannel;
 class Listener;
 class RedisSubscriber;
 
@@ -28,6 +29,7 @@ public:
 
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
+    void on_redis_state(bool subscribed);
     void dispatch(Channel&& channel, Message&& message);
     void hand_off_batch();
     void wait_for_signal();
@@ -43,6 +45,7 @@ private:
     std::vector<std::unique_ptr<Shard>> shards_;
     std::shared_ptr<Listener> listener_;
     std::unique_ptr<RedisSubscriber> subscriber_;
+    std::unique_ptr<ControlChannel> control_;  // null without a control channel
     boost::asio::signal_set signals_;
     boost::asio::signal_set hangup_;
     boost::asio::steady_timer shutdown_timer_;

@@ -204,13 +204,18 @@ void HttpSession<Stream>::upgrade(Request&& req) {
         ctx_.metrics.count_auth_failure(auth.failure());
         // The token itself is never logged.
         log::warn("auth_failed", {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
-        Response res{http::status::unauthorized, req.version()};
-        res.set(http::field::content_type, "application/json");
-        res.set(http::field::www_authenticate, "Bearer");
-        res.body() = error_body("unauthorized", to_string(auth.failure()));
-        res.keep_alive(false);
-        res.prepare_payload();
-        return reply(std::move(res));
+        return unauthorized(req.version(), auth.failure());
+    }
+    if (ctx_.control_enabled && !ctx_.revocations_loaded.load())
+        return refuse(http::status::service_unavailable, HttpRejection::not_ready,
+                      "revocation list not loaded from Redis yet");
+    if (ctx_.revocations.contains(auth.identity().token_id, std::chrono::system_clock::now())) {
+        ctx_.metrics.count_auth_failure(AuthFailure::revoked);
+        log::warn("auth_failed", {{"remote", remote_},
+                                  {"address", address},
+                                  {"reason", to_string(AuthFailure::revoked)},
+                                  {"user", auth.identity().user_id}});
+        return unauthorized(req.version(), AuthFailure::revoked);
     }
     const auto& user = auth.identity().user_id;
 
@@ -250,10 +255,24 @@ void HttpSession<Stream>::upgrade(Request&& req) {
     std::string early(static_cast<const char*>(rest.data()), rest.size());
 
     beast::get_lowest_layer(stream_).expires_never();
-    Peer peer{auth.identity(), project.value_or(std::string{}), std::move(address), std::move(remote_)};
+    Identity identity = auth.identity();
+    const auto fingerprint = token_fingerprint(identity.token_id);
+    identity.token_id = std::string();  // an open socket keeps the 8-byte fingerprint, not the id
+    Peer peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), std::move(remote_)};
     auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(peer),
                                                        std::move(keepalive_));
     session->start(std::move(response), std::move(early));
+}
+
+template <class Stream>
+void HttpSession<Stream>::unauthorized(unsigned version, AuthFailure why) {
+    Response res{http::status::unauthorized, version};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::www_authenticate, "Bearer");
+    res.body() = error_body("unauthorized", to_string(why));
+    res.keep_alive(false);
+    res.prepare_payload();
+    reply(std::move(res));
 }
 
 template <class Stream>

@@ -35,6 +35,7 @@ private:
     void reply(Response&& res);
     void reply_json(boost::beast::http::status status, std::string body, bool keep_alive);
     void refuse(boost::beast::http::status status, HttpRejection why, std::string_view reason);
+    void unauthorized(unsigned version, AuthFailure why);
     void close_transport();
 
     Stream stream_;

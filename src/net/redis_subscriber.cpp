@@ -28,14 +28,15 @@ std::string random_instance_id(std::minstd_rand& rng) {
 }  // namespace
 
 RedisSubscriber::RedisSubscriber(asio::any_io_executor executor, Options options, Metrics& metrics,
-                                 OnMessage on_message, OnState on_state)
+                                 OnMessage on_message, OnControl on_control, OnState on_state)
     : executor_(std::move(executor)),
       options_(std::move(options)),
       metrics_(metrics),
       on_message_(std::move(on_message)),
+      on_control_(std::move(on_control)),
       on_state_(std::move(on_state)),
       subscriber_(executor_, [this](const std::string& cause) { on_subscriber_lost(cause); }),
-      prober_(executor_, [](const std::string& cause) { log::debug("redis_probe_connection_lost", {{"cause", cause}}); }),
+      commands_(executor_, [](const std::string& cause) { log::debug("redis_commands_connection_lost", {{"cause", cause}}); }),
       sentinel_query_(executor_, nullptr),
       sentinel_watch_(executor_, nullptr),
       retry_timer_(executor_),
@@ -56,7 +57,7 @@ void RedisSubscriber::stop() {
     retry_timer_.cancel();
     probe_timer_.cancel();
     subscriber_.close();
-    prober_.close();
+    commands_.close();
     sentinel_query_.close();
     sentinel_watch_.close();
     set_subscribed(false);
@@ -147,9 +148,12 @@ void RedisSubscriber::connect_to(const RedisEndpoint& endpoint) {
         log::warn("redis_connect_failed", {{"redis", RedisClient::endpoint_text(endpoint)}, {"cause", error}});
         return schedule_reconnect();
     }
-    patterns_confirmed_ = 0;
+    subscriptions_confirmed_ = 0;
     subscriber_.command({"PSUBSCRIBE", std::string(kUserPattern), std::string(kProjectPattern)},
                         [this](redisReply* r) { on_pubsub(r); }, /*subscription=*/true);
+    if (!options_.control_channel.empty())
+        subscriber_.command({"SUBSCRIBE", options_.control_channel}, [this](redisReply* r) { on_pubsub(r); },
+                            /*subscription=*/true);
 }
 
 void RedisSubscriber::on_pubsub(redisReply* reply) {
@@ -168,13 +172,17 @@ void RedisSubscriber::on_pubsub(redisReply* reply) {
             return;  // another gateway's probe
         }
         on_message_(channel, text(reply->element[3]));
-    } else if (kind == "psubscribe" && ++patterns_confirmed_ == 2) {
+    } else if (kind == "message" && is_string(reply->element[2])) {
+        if (on_control_) on_control_(text(reply->element[2]));
+    } else if ((kind == "psubscribe" || kind == "subscribe") &&
+               ++subscriptions_confirmed_ == (options_.control_channel.empty() ? 2 : 3)) {
         subscriber_.mark_ready();
         attempt_ = 0;
         metrics_.redis_connected = 1;
         Metrics::add(metrics_.redis_connects);
         log::info("redis_subscribed", {{"redis", RedisClient::endpoint_text(current_)},
-                                       {"patterns", std::string(kUserPattern) + " " + std::string(kProjectPattern)}});
+                                       {"patterns", std::string(kUserPattern) + " " + std::string(kProjectPattern)},
+                                       {"control_channel", options_.control_channel}});
         set_subscribed(true);
         arm_probe();
     }
@@ -189,7 +197,7 @@ void RedisSubscriber::on_subscriber_lost(const std::string& cause) {
     set_subscribed(false);
     // Not from inside hiredis: the probe connection may be the one reporting.
     asio::post(executor_, [this] {
-        prober_.close();
+        commands_.close();
         schedule_reconnect();
     });
 }
@@ -221,26 +229,44 @@ void RedisSubscriber::arm_probe() {
     });
 }
 
+bool RedisSubscriber::ensure_commands_connection() {
+    if (commands_.active()) return true;
+    std::string error;
+    if (!commands_.connect(current_, options_.connect_timeout, error)) {
+        log::warn("redis_commands_unavailable", {{"redis", RedisClient::endpoint_text(current_)}, {"cause", error}});
+        return false;
+    }
+    // Replies have their own deadlines (the probe's timeout; a lost connection fails pending
+    // handlers with null).
+    commands_.mark_ready();
+    return true;
+}
+
+void RedisSubscriber::command(const std::vector<std::string>& args, RedisClient::ReplyHandler handler) {
+    if (stopped_ || !ensure_commands_connection()) {
+        if (handler) handler(nullptr);
+        return;
+    }
+    commands_.command(args, std::move(handler));
+}
+
+void RedisSubscriber::resubscribe(std::string cause) {
+    if (!stopped_) subscriber_.fail(std::move(cause));
+}
+
 void RedisSubscriber::send_probe() {
     if (!subscribed_ || stopped_) return;
-    if (!prober_.active()) {
-        std::string error;
-        if (!prober_.connect(current_, options_.connect_timeout, error)) {
-            log::warn("redis_probe_unavailable", {{"cause", error}});
-            return arm_probe();
-        }
-        prober_.mark_ready();  // the probe's own timeout covers it from here
-    }
+    if (!ensure_commands_connection()) return arm_probe();
     probe_outstanding_ = true;
     probe_sent_at_ = std::chrono::steady_clock::now();
-    prober_.command({"PUBLISH", probe_channel_, std::to_string(++probe_seq_)}, nullptr);
+    commands_.command({"PUBLISH", probe_channel_, std::to_string(++probe_seq_)}, nullptr);
     probe_timer_.expires_after(options_.probe_timeout);
     probe_timer_.async_wait([this, seq = probe_seq_](const boost::system::error_code& ec) {
         if (ec || !probe_outstanding_ || seq != probe_seq_) return;
         probe_outstanding_ = false;
         Metrics::add(metrics_.redis_probe_failures);
         log::warn("redis_probe_timeout", {{"timeout_ms", options_.probe_timeout.count()}});
-        prober_.close();
+        commands_.close();
         subscriber_.fail("liveness probe not received within " + std::to_string(options_.probe_timeout.count()) + " ms");
     });
 }

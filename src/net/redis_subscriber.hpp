@@ -7,7 +7,10 @@
 //   matches but no user can own; a probe not received in time counts as a lost subscription
 //   (a stalled server, a half-open connection, a proxy that lost state);
 // - optionally Redis Sentinel: the master is asked of the sentinels before every connect, and a
-//   +switch-master notice for our master drops the connection so that it is resolved again.
+//   +switch-master notice for our master drops the connection so that it is resolved again;
+// - optionally a control channel (SUBSCRIBE on the same connection), whose messages go to their
+//   own handler; ready then also waits for its confirmation.
+// The ordinary connection also serves other parts' commands (command()), on the node subscribed to.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -35,17 +38,25 @@ public:
         std::chrono::milliseconds reconnect_max{5000};
         std::chrono::milliseconds probe_interval{5000};  // 0: no probe
         std::chrono::milliseconds probe_timeout{3000};
+        std::string control_channel;  // empty: none
     };
     using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
+    using OnControl = std::function<void(std::string_view payload)>;
     using OnState = std::function<void(bool subscribed)>;
 
     RedisSubscriber(boost::asio::any_io_executor executor, Options options, Metrics& metrics, OnMessage on_message,
-                    OnState on_state);
+                    OnControl on_control, OnState on_state);
     ~RedisSubscriber();
 
-    // Both must be called on the executor's thread.
+    // All must be called on the executor's thread.
     void start();
     void stop();
+    // Sends a command on the ordinary connection to the node currently subscribed to (connecting
+    // it if need be); `handler` gets the reply, or null when the connection is lost or cannot be
+    // made. Handlers run inside hiredis: they may send commands and call resubscribe(), nothing more.
+    void command(const std::vector<std::string>& args, RedisClient::ReplyHandler handler);
+    // Drops the subscription and reconnects with backoff, reporting `cause` as the loss.
+    void resubscribe(std::string cause);
 
 private:
     void connect();
@@ -56,6 +67,7 @@ private:
     void set_subscribed(bool on);
     void on_pubsub(redisReply* reply);
     void watch_sentinel(const RedisEndpoint& sentinel);
+    bool ensure_commands_connection();
     void arm_probe();
     void send_probe();
     void on_probe_received(std::string_view payload);
@@ -64,9 +76,10 @@ private:
     Options options_;
     Metrics& metrics_;
     OnMessage on_message_;
+    OnControl on_control_;
     OnState on_state_;
     RedisClient subscriber_;
-    RedisClient prober_;
+    RedisClient commands_;  // the ordinary connection: liveness probes and command()
     RedisClient sentinel_query_;
     RedisClient sentinel_watch_;
     boost::asio::steady_timer retry_timer_;
@@ -77,7 +90,7 @@ private:
     bool probe_outstanding_ = false;
     std::chrono::steady_clock::time_point probe_sent_at_;
     unsigned attempt_ = 0;
-    int patterns_confirmed_ = 0;
+    int subscriptions_confirmed_ = 0;
     bool subscribed_ = false;
     bool stopped_ = true;
     std::minstd_rand rng_;

@@ -1,5 +1,6 @@
 #pragma once
-// What fan-out and shutdown need of a WebSocket session, whatever its transport.
+// What fan-out, shutdown and the control channel need of a WebSocket session, whatever its
+// transport.
 #include <cstdint>
 #include <memory>
 
@@ -21,6 +22,9 @@ public:
     // frames already queued are written first (shutdown: no message accepted before the signal
     // is lost); without, they are dropped.
     virtual void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) = 0;
+    // The fingerprint of the token's jti (wsgw::token_fingerprint), 0 without one: what a
+    // revocation matches sockets by.
+    virtual std::uint64_t token_fingerprint() const noexcept = 0;
 };
 
 }  // namespace wsgw

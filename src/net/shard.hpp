@@ -21,6 +21,7 @@
 #include "wsgw/metrics.hpp"
 #include "wsgw/origin.hpp"
 #include "wsgw/registry.hpp"
+#include "wsgw/revocation_list.hpp"
 #include "wsgw/send_queue.hpp"
 
 namespace wsgw {
@@ -30,7 +31,7 @@ class TlsContextStore;
 // Settings and shared state every session and endpoint reads; immutable after start-up except
 // for the atomics and the (internally locked) limiter and TLS store.
 struct GatewayContext {
-    explicit GatewayContext(ConnectionCaps caps) : limiter(caps) {}
+    GatewayContext(ConnectionCaps caps, std::size_t max_revoked_tokens) : limiter(caps), revocations(max_revoked_tokens) {}
 
     AuthConfig auth;
     std::string jwt_cookie;
@@ -47,6 +48,12 @@ struct GatewayContext {
     std::shared_ptr<TlsContextStore> tls;  // null: plain ws:// and http://
     ConnectionLimiter limiter;
     Metrics metrics;
+    // Revoked token ids (internally locked). With a control channel, upgrades wait until the
+    // deny list has been loaded from Redis once: an instance that does not know it yet would
+    // let a revoked token in.
+    RevocationList revocations;
+    bool control_enabled = false;
+    std::atomic<bool> revocations_loaded{false};
     std::atomic<bool> redis_ready{false};
     std::atomic<bool> draining{false};
 };

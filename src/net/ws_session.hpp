@@ -24,7 +24,8 @@ namespace wsgw {
 
 // Who is connecting, as established by the HTTP session before the upgrade.
 struct Peer {
-    Identity identity;
+    Identity identity;  // its token_id is left empty: `token` stands for it
+    std::uint64_t token = 0;  // wsgw::token_fingerprint of the jti
     std::string project_filter;
     std::string address;  // client address (after trusted proxies): the per-address limit key
     std::string remote;   // TCP peer "ip:port", for logs
@@ -61,6 +62,7 @@ public:
     void send(OutboundPtr item) override;
     void write_queued() override;
     void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
+    std::uint64_t token_fingerprint() const noexcept override { return peer_.token; }
 
 private:
     // FrameSink

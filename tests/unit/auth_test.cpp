@@ -578,7 +578,7 @@ TEST(VerifyToken, RefusesEveryTokenWhenTheKeyIsMissing) {
 TEST(AuthFailureNames, MatchTheMetricLabels) {
     const std::array<const char*, wsgw::kAuthFailureCount> expected = {
         "missing_token",   "malformed",   "alg_not_allowed", "bad_signature", "missing_subject",
-        "invalid_subject", "missing_exp", "expired",         "not_yet_valid"};
+        "invalid_subject", "missing_exp", "expired",         "not_yet_valid", "revoked"};
     for (std::size_t i = 0; i < expected.size(); ++i)
         EXPECT_EQ(wsgw::to_string(static_cast<AuthFailure>(i)), expected[i]) << "AuthFailure #" << i;
 }

@@ -233,7 +233,7 @@ TEST(RenderPrometheus, NeverRendersANegativeConnectionGauge) {
 
 TEST(MetricsNames, DisconnectReasons) {
     const char* expected[] = {"client_close",  "slow_consumer", "binary_frame", "frame_too_big", "protocol_error", "rate_limited",
-                              "token_expired", "timeout",       "error",        "shutdown"};
+                              "token_expired", "timeout",       "error",        "shutdown",       "disconnected", "revoked"};
     static_assert(std::size(expected) == wsgw::kDisconnectReasonCount);
     for (std::size_t i = 0; i < wsgw::kDisconnectReasonCount; ++i)
         EXPECT_EQ(wsgw::to_string(static_cast<wsgw::DisconnectReason>(i)), expected[i]) << "#" << i;
@@ -242,10 +242,24 @@ TEST(MetricsNames, DisconnectReasons) {
 TEST(MetricsNames, HttpRejections) {
     const char* expected[] = {"bad_request",      "not_found",        "method_not_allowed", "bad_project_id",
                               "request_too_large", "forbidden_origin", "over_capacity",      "over_user_limit",
-                              "over_address_limit", "draining",        "tls_handshake_failed"};
+                              "over_address_limit", "draining",        "tls_handshake_failed", "not_ready"};
     static_assert(std::size(expected) == wsgw::kHttpRejectionCount);
     for (std::size_t i = 0; i < wsgw::kHttpRejectionCount; ++i)
         EXPECT_EQ(wsgw::to_string(static_cast<wsgw::HttpRejection>(i)), expected[i]) << "#" << i;
+}
+
+TEST(RenderPrometheus, CountsControlCommandsByActionAndRejectionsByReason) {
+    Metrics m;
+    m.count_control(wsgw::ControlAction::revoke);
+    m.count_control(wsgw::ControlAction::revoke);
+    m.count_control_rejected(wsgw::ControlError::unknown_action);
+    m.revoked_tokens = 7;
+    auto text = wsgw::render_prometheus(m);
+    EXPECT_NE(text.find("wsgw_control_commands_total{action=\"revoke\"} 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("wsgw_control_commands_total{action=\"disconnect\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("wsgw_control_commands_rejected_total{reason=\"unknown_action\"} 1\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("wsgw_revoked_tokens 7\n"), std::string::npos) << text;
 }
 
 }  // namespace
