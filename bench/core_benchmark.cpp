@@ -9,6 +9,7 @@
 #include "wsgw/channel.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/registry.hpp"
+#include "wsgw/revocation_list.hpp"
 #include "wsgw/send_queue.hpp"
 #include "wsgw/ws_frame.hpp"
 
@@ -106,6 +107,22 @@ void BM_ParseClientFrame(benchmark::State& state) {
     }
 }
 
+// Once per connect: is the token's jti revoked? An empty list takes no lock.
+void BM_RevocationCheckPerConnect(benchmark::State& state) {
+    wsgw::RevocationList list(1'000'000);
+    const auto now = kNow;
+    for (int i = 0; i < state.range(0); ++i)
+        list.add("revoked-" + std::to_string(i), now + std::chrono::hours(1), now);
+    const std::string jti = "3f2a9c1e-77b0-4d1f-9a51-2f0c6a1d9e42";  // a UUID, as most issuers use
+    for (auto _ : state) benchmark::DoNotOptimize(list.contains(jti, now));
+}
+
+// Once per connect with a jti: what the socket keeps of it.
+void BM_TokenFingerprint(benchmark::State& state) {
+    const std::string jti = "3f2a9c1e-77b0-4d1f-9a51-2f0c6a1d9e42";
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::token_fingerprint(jti));
+}
+
 BENCHMARK(BM_ValidateNotification);
 BENCHMARK(BM_ValidateLegacyProgress);
 BENCHMARK(BM_ValidatePhasedProgress);
@@ -116,5 +133,7 @@ BENCHMARK(BM_RegistryBroadcast)->Arg(10'000);
 BENCHMARK(BM_SendQueuePushWrite);
 BENCHMARK(BM_MakeServerFrame)->Arg(150)->Arg(2000);
 BENCHMARK(BM_ParseClientFrame);
+BENCHMARK(BM_RevocationCheckPerConnect)->Arg(0)->Arg(1000)->Arg(100'000);
+BENCHMARK(BM_TokenFingerprint);
 
 }  // namespace

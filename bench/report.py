@@ -93,6 +93,42 @@ for title, spec, target in figures:
             cells.append(col(label, mode, key, fmt, **spec))
     lines.append(f"| {title} | " + " | ".join(cells) + f" | {target} |")
 
+# The floor: the kernel's CPU per write of a small frame to one of 2000 loopback sockets
+# (bench/floor.cpp), measured in the same run.
+floor_rows = [r for r in rows if r["mode"] == "floor"]
+floor_batches = sorted({r["batch"] for r in floor_rows})
+floor_per_frame = {b: [r["cpu_ns_per_frame"] / 1000.0 for r in floor_rows if r["batch"] == b] for b in floor_batches}
+if floor_rows:
+    lines.append("\n## Against the floor\n")
+    lines.append("The kernel's CPU for the write a delivery needs: `ws-gateway-floor` (bench/floor.cpp) writes "
+                 f"{floor_rows[0]['frame_bytes']}-byte frames round robin to {floor_rows[0]['sockets']} loopback TCP "
+                 "sockets with TCP_NODELAY, K frames per `writev`, and counts the writing thread's CPU; on loopback "
+                 "that includes the receiving side's TCP work, as it does for the gateways above.\n")
+    lines.append("| frames per write | kernel CPU per write (µs) | per frame (µs) |")
+    lines.append("|---|---|---|")
+    for b in floor_batches:
+        per_write = [r["cpu_ns_per_write"] / 1000.0 for r in floor_rows if r["batch"] == b]
+        lines.append(f"| {b} | {stat(per_write, '{:.2f}')} | {stat(floor_per_frame[b], '{:.2f}')} |")
+    if 1 in floor_per_frame and floor_per_frame[1]:
+        one = statistics.median(floor_per_frame[1])
+        most = max(floor_batches)
+        best = statistics.median(floor_per_frame[most])
+        lines.append("\nEach CPU-per-delivery figure as a multiple of the floor per frame with one frame per write "
+                     f"({one:.2f} µs) and with {most} ({best:.2f} µs). Below 1× the first, a gateway spends less per "
+                     "delivery, all its work included, than one write per delivery alone would cost; the second "
+                     "is what batching can reach at best:\n")
+        lines.append("| figure | " + " | ".join(name for _, name in LABELS) + " |")
+        lines.append("|---|" + "---|" * len(LABELS))
+        for title, mode, key, kw in [
+                ("CPU per delivery, burst (2000 sockets)", "fanout", "gateway_cpu_us_per_delivery",
+                 dict(connections=2000, rate=0)),
+                ("CPU per delivery, one user with 10k sockets", "broadcast", "gateway_cpu_us_per_delivery", {})]:
+            cells = []
+            for label, _ in LABELS:
+                vals = [r[key] for r in pick(label, mode, **kw)]
+                cells.append(f"{statistics.median(vals) / one:.2f}× / {statistics.median(vals) / best:.1f}×" if vals else "n/a")
+            lines.append(f"| {title} | " + " | ".join(cells) + " |")
+
 lines.append("\n## Latency and throughput against connections (5k msg/s, 2 sockets per user)\n")
 lines.append("| connections | " + " | ".join(f"{name} deliveries/s | {name} p99 ms" for _, name in LABELS) + " |")
 lines.append("|---|" + "---|---|" * len(LABELS))

@@ -30,7 +30,11 @@ start_redis "$redis_port"
 trap 'stop_pid "${GW_PID:-}"; stop_pid "$REDIS_PID"' EXIT
 
 GATEWAYS=("ws-gateway:ws-gateway:2" "ws-gateway-1t:ws-gateway:1" "node:node:1" "go:go:1")
+FLOOR=$ROOT/build-release/bench/ws-gateway-floor
 for r in $(seq "$RUNS"); do
+  # The kernel's cost per write to one of 2000 loopback sockets, 1/2/4/16 frames per write, in
+  # the same run: every CPU-per-delivery figure is reported as a multiple of it.
+  "$FLOOR" --sockets 2000 --frames 200000 --batch 1 --batch 2 --batch 4 --batch 16 | tee -a "$RAW"
   for g in "${GATEWAYS[@]}"; do
     IFS=: read -r label kind threads <<<"$g"
     bench_run "$label" "$kind" "$threads" -- --mode fanout --connections 2000 --users 1000 --messages 50000
