@@ -38,8 +38,9 @@ RedisSubscriber::RedisSubscriber(asio::any_io_executor executor, Options options
       subscriber_(executor_, [this](const std::string& cause) { on_subscriber_lost(cause); }),
       commands_(executor_, [](const std::string& cause) { log::debug("redis_commands_connection_lost", {{"cause", cause}}); }),
       sentinel_query_(executor_, nullptr),
-      sentinel_watch_(executor_, nullptr),
+      sentinel_watch_(executor_, [this](const std::string& cause) { on_sentinel_watch_lost(cause); }),
       retry_timer_(executor_),
+      rewatch_timer_(executor_),
       probe_timer_(executor_),
       rng_(std::random_device{}()) {
     probe_channel_ = std::string(kProbeChannelPrefix) + random_instance_id(rng_);
@@ -55,6 +56,7 @@ void RedisSubscriber::start() {
 void RedisSubscriber::stop() {
     stopped_ = true;
     retry_timer_.cancel();
+    rewatch_timer_.cancel();
     probe_timer_.cancel();
     subscriber_.close();
     commands_.close();
@@ -70,20 +72,20 @@ void RedisSubscriber::connect() {
     resolve_master(0);
 }
 
-void RedisSubscriber::resolve_master(std::size_t index) {
+void RedisSubscriber::resolve_master(std::size_t index, bool rewatch) {
     if (stopped_) return;
     if (index >= options_.sentinels.size()) {
         log::warn("redis_sentinel_unresolved", {{"master", options_.master_name}, {"cause", "no sentinel answered"}});
-        return schedule_reconnect();
+        return rewatch ? schedule_rewatch() : schedule_reconnect();
     }
     const auto& sentinel = options_.sentinels[index];
     std::string error;
     if (!sentinel_query_.connect(sentinel, options_.connect_timeout, error)) {
         log::warn("redis_sentinel_unreachable", {{"sentinel", RedisClient::endpoint_text(sentinel)}, {"cause", error}});
-        return resolve_master(index + 1);
+        return resolve_master(index + 1, rewatch);
     }
     sentinel_query_.command(
-        {"SENTINEL", "get-master-addr-by-name", options_.master_name}, [this, index](redisReply* r) {
+        {"SENTINEL", "get-master-addr-by-name", options_.master_name}, [this, index, rewatch](redisReply* r) {
             const auto& s = options_.sentinels[index];
             bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && is_string(r->element[0]) &&
                       is_string(r->element[1]);
@@ -99,32 +101,48 @@ void RedisSubscriber::resolve_master(std::size_t index) {
                 }
             }
             // Leave hiredis's call stack before closing or reconnecting anything.
-            asio::post(executor_, [this, index, master, s] {
+            asio::post(executor_, [this, index, master, s, rewatch] {
+                // A subscription lost meanwhile has started a resolution of its own, which now
+                // owns the query connection.
+                if (rewatch && !subscribed_) return;
                 sentinel_query_.close();
                 if (stopped_) return;
                 if (!master) {
                     log::warn("redis_sentinel_unresolved",
                               {{"sentinel", RedisClient::endpoint_text(s)}, {"master", options_.master_name}});
-                    return resolve_master(index + 1);
+                    return resolve_master(index + 1, rewatch);
                 }
                 log::info("redis_sentinel_resolved",
                           {{"sentinel", RedisClient::endpoint_text(s)}, {"master", RedisClient::endpoint_text(*master)}});
                 watch_sentinel(s);
-                connect_to(*master);
+                if (!rewatch) return connect_to(*master);
+                // While the watch was down a +switch-master may have gone unheard: a master that
+                // moved meanwhile is followed now.
+                if (master->host != current_.host || master->port != current_.port) {
+                    Metrics::add(metrics_.redis_sentinel_switches);
+                    log::warn("redis_sentinel_switch", {{"master", options_.master_name},
+                                                        {"notice", "master moved while the watch was down"}});
+                    subscriber_.fail("sentinel reports another master");
+                }
             });
         });
 }
 
 void RedisSubscriber::watch_sentinel(const RedisEndpoint& sentinel) {
     std::string error;
-    if (!sentinel_watch_.connect(sentinel, options_.connect_timeout, error)) return;
+    if (!sentinel_watch_.connect(sentinel, options_.connect_timeout, error)) {
+        log::warn("redis_sentinel_watch_lost", {{"sentinel", RedisClient::endpoint_text(sentinel)}, {"cause", error}});
+        return schedule_rewatch();
+    }
     sentinel_watch_.command(
         {"SUBSCRIBE", "+switch-master"},
-        [this](redisReply* r) {
+        [this, sentinel](redisReply* r) {
             if (!r) return;
             if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is_string(r->element[0]) &&
                 text(r->element[0]) == "subscribe") {
                 sentinel_watch_.mark_ready();
+                watch_attempt_ = 0;
+                log::info("redis_sentinel_watching", {{"sentinel", RedisClient::endpoint_text(sentinel)}});
                 return;
             }
             if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || !is_string(r->element[0]) ||
@@ -138,6 +156,23 @@ void RedisSubscriber::watch_sentinel(const RedisEndpoint& sentinel) {
             subscriber_.fail("sentinel switched the master");
         },
         /*subscription=*/true);
+}
+
+void RedisSubscriber::on_sentinel_watch_lost(const std::string& cause) {
+    log::warn("redis_sentinel_watch_lost", {{"cause", cause}});
+    // Not from inside hiredis: the next attempt closes and reconnects clients.
+    asio::post(executor_, [this] { schedule_rewatch(); });
+}
+
+void RedisSubscriber::schedule_rewatch() {
+    // Only a subscription that stands needs a watch; a reconnect sets one up anyway.
+    if (stopped_ || !subscribed_) return;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto delay = backoff_delay(watch_attempt_++, options_.reconnect_min, options_.reconnect_max, unit(rng_));
+    rewatch_timer_.expires_after(delay);
+    rewatch_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec && subscribed_ && !stopped_) resolve_master(0, /*rewatch=*/true);
+    });
 }
 
 void RedisSubscriber::connect_to(const RedisEndpoint& endpoint) {
@@ -185,6 +220,9 @@ void RedisSubscriber::on_pubsub(redisReply* reply) {
                                        {"control_channel", options_.control_channel}});
         set_subscribed(true);
         arm_probe();
+        // The watch set up while connecting may have failed before there was a subscription to
+        // keep watching for.
+        if (!options_.sentinels.empty() && !sentinel_watch_.active()) schedule_rewatch();
     }
 }
 

@@ -60,7 +60,11 @@ public:
 
 private:
     void connect();
-    void resolve_master(std::size_t index);
+    // Asks the sentinels, from `index` on, where the master is. With `rewatch`, the subscription
+    // stays where it is unless the master moved; only the +switch-master watch is set up again.
+    void resolve_master(std::size_t index, bool rewatch = false);
+    void on_sentinel_watch_lost(const std::string& cause);
+    void schedule_rewatch();
     void connect_to(const RedisEndpoint& endpoint);
     void on_subscriber_lost(const std::string& cause);
     void schedule_reconnect();
@@ -83,6 +87,8 @@ private:
     RedisClient sentinel_query_;
     RedisClient sentinel_watch_;
     boost::asio::steady_timer retry_timer_;
+    boost::asio::steady_timer rewatch_timer_;
+    unsigned watch_attempt_ = 0;
     boost::asio::steady_timer probe_timer_;
     RedisEndpoint current_;
     std::string probe_channel_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway_process.hpp"
+#include "raw_ws_client.hpp"
 #include "redis_server.hpp"
 #include "test_support.hpp"
 #include "ws_client.hpp"
@@ -345,6 +346,21 @@ TEST_F(HardeningTest, SigtermDrainsKeepsDeliveringDuringGraceThenClosesWith1001A
     EXPECT_TRUE(notification_seen) << "delivery stopped during the grace period";
     EXPECT_EQ(c.close_code(), 1001);
     EXPECT_EQ(gw.stop(0), 0) << gw.log();
+}
+
+TEST_F(HardeningTest, ShutdownTimeoutEndsTheWaitForClientsThatNeverAnswerTheClose) {
+    // The session's own close deadline is the handshake timeout (10 s by default): exiting well
+    // before it shows that shutdown_timeout_ms cut the wait.
+    GatewayProcess gw(redis_->url(), {{"WSGW_SHUTDOWN_TIMEOUT_MS", "500"}});
+    RawWsClient silent;  // reads nothing and never answers the close frame
+    ASSERT_EQ(silent.upgrade(gw.port(), "/ws?token=" + make_token(unique_user())), 101);
+    ASSERT_TRUE(eventually([&] { return gw.metric("wsgw_connections") == 1; }));
+    auto t0 = std::chrono::steady_clock::now();
+    ::kill(gw.pid(), SIGTERM);
+    EXPECT_EQ(gw.stop(0, 5s), 0) << gw.log();
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(took, 4s) << "the shutdown waited for the session's own deadline instead";
+    EXPECT_NE(gw.log().find("\"event\":\"shutdown_timeout\",\"connections\":1"), std::string::npos) << gw.log();
 }
 
 TEST_F(HardeningTest, SecondSignalExitsAtOnce) {

@@ -152,14 +152,17 @@ TEST(ResilienceTest, SubscribesThroughAUnixSocketUrl) {
 
 class Sentinel {
 public:
-    Sentinel(const TempDir& dir, std::uint16_t master_port) : port_(free_port()) {
+    // With `password`, clients of the sentinel must AUTH (requirepass).
+    Sentinel(const TempDir& dir, std::uint16_t master_port, const std::string& password = "") : port_(free_port()) {
         auto conf = dir.file("sentinel-" + std::to_string(port_) + ".conf");
         std::ofstream(conf) << "port " << port_ << "\nbind 127.0.0.1\ndir " << dir.path() << "\n"
                             << "sentinel monitor wsgw 127.0.0.1 " << master_port << " 1\n"
                             << "sentinel down-after-milliseconds wsgw 1000\n"
-                            << "sentinel failover-timeout wsgw 5000\n";
+                            << "sentinel failover-timeout wsgw 5000\n"
+                            << (password.empty() ? "" : "requirepass " + password + "\n");
         pid_ = spawn({"redis-server", conf, "--sentinel"}, {}, "");
-        if (!eventually([&] { return redis_command(port_, "PING") == "PONG"; }, 5s))
+        const std::string probe = password.empty() ? "PING" : "AUTH " + password;
+        if (!eventually([&] { auto r = redis_command(port_, probe); return r == "PONG" || r == "OK"; }, 5s))
             throw std::runtime_error("redis sentinel did not start");
     }
     ~Sentinel() {
@@ -210,6 +213,70 @@ TEST(ResilienceTest, SentinelFailoverMovesTheSubscriptionToTheNewMaster) {
     RecordProperty("failover_to_delivery_ms", std::to_string(ms_since(t0)));
     EXPECT_FALSE(c.closed()) << "clients must stay connected through a failover";
     EXPECT_GE(gw.metric("wsgw_redis_sentinel_switches_total"), 1);
+}
+
+std::map<std::string, std::string> sentinel_env(const Sentinel& sentinel) {
+    return {{"WSGW_REDIS_SENTINELS", "127.0.0.1:" + std::to_string(sentinel.port())},
+            {"WSGW_REDIS_SENTINEL_MASTER", "wsgw"},
+            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
+            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"}};
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+TEST(ResilienceTest, SentinelWatchIsSetUpAgainWhenItsConnectionDropsAndStillCatchesAFailover) {
+    TempDir dir;
+    RedisServer master;
+    RedisServer replica(0, "--replicaof 127.0.0.1 " + std::to_string(master.port()));
+    Sentinel sentinel(dir, master.port());
+    ASSERT_TRUE(eventually(
+        [&] { return master.command("INFO replication").find("connected_slaves:1") != std::string::npos; }, 10s));
+    GatewayProcess gw("redis://127.0.0.1:1/0", sentinel_env(sentinel));
+    ASSERT_TRUE(eventually([&] { return count_of(gw.log(), "\"event\":\"redis_sentinel_watching\"") == 1; }))
+        << gw.log();
+
+    // The sentinel drops the watch connection on its own (the gateway's is its only subscriber).
+    sentinel.command("CLIENT KILL TYPE pubsub");
+    ASSERT_TRUE(eventually([&] { return gw.log().find("\"event\":\"redis_sentinel_watch_lost\"") != std::string::npos; }))
+        << gw.log();
+    ASSERT_TRUE(eventually([&] { return count_of(gw.log(), "\"event\":\"redis_sentinel_watching\"") == 2; }, 10s))
+        << "the watch was not set up again:\n" << gw.log();
+    EXPECT_EQ(gw.metric("wsgw_redis_disconnects_total"), 0) << "the subscription itself was not touched";
+
+    // Only the watch can tell the gateway: the old master keeps serving its subscribers as a replica.
+    ASSERT_TRUE(eventually([&] { return sentinel.command("SENTINEL FAILOVER wsgw") == "OK"; }, 20s));
+    ASSERT_TRUE(eventually(
+        [&] {
+            return gw.log().find("\"redis_subscribed\",\"redis\":\"127.0.0.1:" + std::to_string(replica.port()) + "\"") !=
+                   std::string::npos;
+        },
+        20s))
+        << "the gateway did not follow the failover:\n" << gw.log();
+    EXPECT_GE(gw.metric("wsgw_redis_sentinel_switches_total"), 1);
+}
+
+TEST(ResilienceTest, SentinelPasswordAuthenticatesToTheSentinelsAndIsNeverLogged) {
+    TempDir dir;
+    RedisServer master;
+    Sentinel sentinel(dir, master.port(), "s3ntinel-pass");
+    auto env = sentinel_env(sentinel);
+    env["WSGW_REDIS_SENTINEL_PASSWORD"] = "s3ntinel-pass";
+    GatewayProcess gw("redis://127.0.0.1:1/0", env);
+    auto user = unique_user();
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    EXPECT_GE(publish_until_delivered(master, c, user, 5s), 0) << "no delivery through the resolved master";
+    EXPECT_EQ(gw.log().find("s3ntinel-pass"), std::string::npos) << "the sentinel password appeared in the log";
+
+    env["WSGW_REDIS_SENTINEL_PASSWORD"] = "wrong";
+    GatewayProcess refused("redis://127.0.0.1:1/0", env, /*wait_ready=*/false);
+    EXPECT_TRUE(eventually([&] { return refused.log().find("redis_sentinel_unresolved") != std::string::npos; }))
+        << refused.log();
+    EXPECT_FALSE(refused.ready()) << "a sentinel that refused the password resolved the master";
 }
 
 // --- Last-state replay ------------------------------------------------------------------------
