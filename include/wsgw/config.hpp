@@ -73,6 +73,9 @@ struct Config {
     std::string control_channel = "wsgw:control";
     std::string revocation_key = "wsgw:revoked";
     std::uint64_t max_revoked_tokens = 100'000;
+    std::uint64_t resume_window_s = 300;
+    std::uint64_t resume_max_messages_per_user = 256;
+    std::uint64_t resume_max_bytes = 64 * 1024 * 1024;
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;

@@ -2,8 +2,9 @@
 // The message model: what the Project Service publishes to Redis, the rules it must satisfy, and
 // the one frame clients receive for it.
 //
-// Input   {"type": T, "payload": {...}, "timestamp"?: RFC 3339}
-// Output  {"type": T, "payload": {...}, "timestamp": RFC 3339}   (serialized once per message)
+// Input   {"type": T, "payload": {...}, "timestamp"?: RFC 3339, "id"?: id}
+// Output  {"type": T, "id": id, "payload": {...}, "timestamp": RFC 3339 in UTC ("Z")}
+//         (serialized once per message; wsgw/message_id.hpp says where the id comes from)
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -55,6 +56,7 @@ struct Message {
     MessageType type = MessageType::notification;
     PayloadFormat format = PayloadFormat::plain;
     std::string project_id;  // the payload's project_id when it carries one, else empty
+    std::string id;          // the same on every instance (wsgw/message_id.hpp)
     std::string frame;       // the exact text frame every target socket receives
 };
 

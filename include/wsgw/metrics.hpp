@@ -77,6 +77,14 @@ struct Metrics {
     std::atomic<std::uint64_t> revoked_tokens_evicted{0};
     Counter revocation_loads_ok{0};
     Counter revocation_loads_failed{0};
+    Counter resume_hits{0};
+    Counter resume_misses{0};
+    Counter resumed_messages{0};
+    Counter resume_evictions{0};
+    // Summed over I/O threads, each of which keeps its own window of the same messages (their
+    // frames are shared, so memory is at most this).
+    std::atomic<std::int64_t> resume_retained_messages{0};
+    std::atomic<std::int64_t> resume_retained_bytes{0};
 
     static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     void count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept;

@@ -19,4 +19,8 @@ std::string make_pong(std::chrono::system_clock::time_point now) {
     return R"({"type":"pong","timestamp":")" + format_utc_seconds(now) + "\"}";
 }
 
+std::string make_resync(std::chrono::system_clock::time_point now) {
+    return R"({"type":"resync","payload":{"reason":"unknown_last_id"},"timestamp":")" + format_utc_seconds(now) + "\"}";
+}
+
 }  // namespace wsgw

@@ -276,6 +276,12 @@ const std::vector<ConfigOption> kOptions = {
      false, set_revocation_key, show_text<&Config::revocation_key>},
     {"max_revoked_tokens", "Revoked token ids held in memory; past it, the one that ends first is evicted.", false,
      set_uint<&Config::max_revoked_tokens, 1, 10'000'000>, show_uint<&Config::max_revoked_tokens>},
+    {"resume_window_s", "How long recent messages are kept per user for clients that resume with last_id; 0 turns resume off.",
+     false, set_uint<&Config::resume_window_s, 0, 86'400>, show_uint<&Config::resume_window_s>},
+    {"resume_max_messages_per_user", "Recent messages kept per user for resume (a progress replaced by a newer one of its project does not count); 0 turns resume off.",
+     false, set_uint<&Config::resume_max_messages_per_user, 0, 100'000>, show_uint<&Config::resume_max_messages_per_user>},
+    {"resume_max_bytes", "Bytes the resume window may hold in all (frames and bookkeeping); the oldest messages go first; 0 turns resume off.",
+     false, set_uint<&Config::resume_max_bytes, 0, 64 * 1024 * kMiB>, show_uint<&Config::resume_max_bytes>},
 };
 
 const ConfigOption* find_option(std::string_view key) {

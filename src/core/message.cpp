@@ -3,6 +3,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "wsgw/message_id.hpp"
 #include "wsgw/time_format.hpp"
 #include "wsgw/utf8.hpp"
 
@@ -238,12 +239,20 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
             return ValidationResult::reject(R::project_mismatch, "payload.project_id differs from the channel's project");
     }
 
+    // One form for every delivered timestamp: UTC with "Z" (an offset is converted to the same
+    // instant); absent or not RFC 3339, the gateway stamps its own time.
     std::string timestamp;
-    if (auto ts = doc.find("timestamp"); ts != doc.end() && ts->is_string() &&
-                                         is_rfc3339(ts->get_ref<const std::string&>()))
-        timestamp = ts->get<std::string>();
-    else
-        timestamp = format_utc_seconds(now);
+    if (auto ts = doc.find("timestamp"); ts != doc.end() && ts->is_string())
+        if (auto utc = to_utc_rfc3339(ts->get_ref<const std::string&>())) timestamp = std::move(*utc);
+    if (timestamp.empty()) timestamp = format_utc_seconds(now);
+
+    if (auto id = doc.find("id"); id != doc.end()) {
+        if (id->is_string() && is_valid_id(id->get_ref<const std::string&>()))
+            msg.id = id->get<std::string>();
+        else if (id->is_number_unsigned())
+            msg.id = std::to_string(id->get<std::uint64_t>());
+    }
+    if (msg.id.empty()) msg.id = derived_message_id(channel, raw);
 
     // An unchanged payload is forwarded as the publisher's own bytes (already validated as JSON
     // and UTF-8) instead of being serialized again: the largest cost of this function otherwise.
@@ -252,8 +261,9 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
     std::string payload_text = raw_payload ? std::string() : payload.dump(-1, ' ', false, json::error_handler_t::replace);
     std::string_view payload_view = raw_payload ? *raw_payload : std::string_view(payload_text);
     auto type_name = to_string(*type);
-    msg.frame.reserve(40 + type_name.size() + payload_view.size() + timestamp.size());
-    msg.frame.append(R"({"type":")").append(type_name).append(R"(","payload":)").append(payload_view);
+    msg.frame.reserve(48 + type_name.size() + msg.id.size() + payload_view.size() + timestamp.size());
+    msg.frame.append(R"({"type":")").append(type_name).append(R"(","id":")").append(msg.id);
+    msg.frame.append(R"(","payload":)").append(payload_view);
     msg.frame.append(R"(,"timestamp":")").append(timestamp).append(R"("})");
     return ValidationResult::accept(std::move(msg));
 }

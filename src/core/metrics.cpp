@@ -133,6 +133,21 @@ std::string render_prometheus(const Metrics& m) {
     header(out, "wsgw_revocation_loads_total", "counter", "Loads of the revocation list from Redis, by result.");
     sample(out, "wsgw_revocation_loads_total", "result=\"ok\"", load(m.revocation_loads_ok));
     sample(out, "wsgw_revocation_loads_total", "result=\"failed\"", load(m.revocation_loads_failed));
+
+    header(out, "wsgw_resume_requests_total", "counter", "Connections that asked to resume (last_id), by outcome.");
+    sample(out, "wsgw_resume_requests_total", "outcome=\"hit\"", load(m.resume_hits));
+    sample(out, "wsgw_resume_requests_total", "outcome=\"miss\"", load(m.resume_misses));
+    header(out, "wsgw_resumed_messages_total", "counter", "Messages sent from the resume window to resuming sockets.");
+    sample(out, "wsgw_resumed_messages_total", "", load(m.resumed_messages));
+    header(out, "wsgw_resume_retained_messages", "gauge", "Messages held in the resume windows (summed over I/O threads).");
+    sample(out, "wsgw_resume_retained_messages", "",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.resume_retained_messages.load(std::memory_order_relaxed))));
+    header(out, "wsgw_resume_retained_bytes", "gauge", "Bytes counted by the resume windows (summed over I/O threads).");
+    sample(out, "wsgw_resume_retained_bytes", "",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.resume_retained_bytes.load(std::memory_order_relaxed))));
+    header(out, "wsgw_resume_evictions_total", "counter",
+           "Messages dropped from a resume window before their time by a count or byte bound.");
+    sample(out, "wsgw_resume_evictions_total", "", load(m.resume_evictions));
     return out;
 }
 

@@ -22,8 +22,12 @@ namespace {
 std::vector<std::unique_ptr<Shard>> make_shards(const Config& c) {
     ReplayLimits replay{c.replay_max_entries, std::chrono::seconds(c.replay_ttl_s),
                         std::chrono::seconds(c.replay_completed_ttl_s)};
+    const std::size_t threads = std::max<std::size_t>(c.threads, 1);
+    // Each thread keeps its own window of the same messages; together they stay under the bound.
+    ResumeLimits resume{std::chrono::seconds(c.resume_window_s), c.resume_max_messages_per_user,
+                        c.resume_max_bytes / threads};
     std::vector<std::unique_ptr<Shard>> v;
-    for (std::size_t i = 0; i < std::max<std::size_t>(c.threads, 1); ++i) v.push_back(std::make_unique<Shard>(i, replay));
+    for (std::size_t i = 0; i < threads; ++i) v.push_back(std::make_unique<Shard>(i, replay, resume));
     return v;
 }
 
@@ -146,6 +150,7 @@ void Gateway::dispatch(Channel&& channel, Message&& message) {
     d->outbound.project_id = std::move(message.project_id);
     d->user_id = std::move(channel.user_id);
     if (channel.kind == ChannelKind::project) d->project_id = std::move(channel.project_id);
+    d->id = std::move(message.id);
     // Handed to the shards once the current read of Redis is done: one post per shard per
     // batch, and every frame the batch queues for one socket goes out in one write.
     if (batch_.empty()) asio::post(shards_.front()->ioc, [this] { hand_off_batch(); });
@@ -162,6 +167,7 @@ void Gateway::hand_off_batch() {
             std::size_t n = 0;
             for (const auto& delivery : *batch) n += s->deliver(delivery);
             if (n) Metrics::add(metrics.deliveries, n);
+            s->report_resume(metrics);
         });
     }
 }

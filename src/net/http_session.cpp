@@ -227,6 +227,13 @@ void HttpSession<Stream>::upgrade(Request&& req) {
                       "project_id must be 1-64 characters of [A-Za-z0-9_-]");
     }
 
+    auto last_id = query_param(req.target(), "last_id");
+    if (last_id && !is_valid_id(*last_id)) {
+        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid last_id"}});
+        return refuse(http::status::bad_request, HttpRejection::bad_request,
+                      "last_id must be 1-64 characters of [A-Za-z0-9_-]");
+    }
+
     switch (ctx_.limiter.try_acquire(user, address)) {
         case Admission::admitted:
             break;
@@ -258,7 +265,8 @@ void HttpSession<Stream>::upgrade(Request&& req) {
     Identity identity = auth.identity();
     const auto fingerprint = token_fingerprint(identity.token_id);
     identity.token_id = std::string();  // an open socket keeps the 8-byte fingerprint, not the id
-    Peer peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), std::move(remote_)};
+    Peer peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), std::move(remote_),
+              last_id.value_or(std::string{})};
     auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(peer),
                                                        std::move(keepalive_));
     session->start(std::move(response), std::move(early));

@@ -21,6 +21,7 @@
 #include "wsgw/metrics.hpp"
 #include "wsgw/origin.hpp"
 #include "wsgw/registry.hpp"
+#include "wsgw/resume_window.hpp"
 #include "wsgw/revocation_list.hpp"
 #include "wsgw/send_queue.hpp"
 
@@ -63,11 +64,17 @@ struct Delivery {
     Outbound outbound;
     std::string user_id;
     std::string project_id;  // empty for user_noti:* messages
+    std::string id;          // the message id the frame carries
 };
 
 struct Shard {
-    Shard(std::size_t index, ReplayLimits replay_limits)
-        : index(index), replay(replay_limits), read_buffer(kReadBufferBytes), ioc(1), work(ioc.get_executor()) {}
+    Shard(std::size_t index, ReplayLimits replay_limits, ResumeLimits resume_limits)
+        : index(index),
+          replay(replay_limits),
+          resume(resume_limits),
+          read_buffer(kReadBufferBytes),
+          ioc(1),
+          work(ioc.get_executor()) {}
     // Sessions waiting for a flush hold sockets, which must go before the io_context does.
     ~Shard() { dirty.clear(); }
 
@@ -76,6 +83,12 @@ struct Shard {
     std::size_t deliver(const std::shared_ptr<const Delivery>& delivery);
     // Queues the replayable state of `user` (only `project_filter`'s when set) to `session`.
     std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
+    // Queues what `user` missed since message `last_id` (only what `project_filter` admits);
+    // nullopt when the id is not in this thread's window.
+    std::optional<std::size_t> resume_to(Session& session, std::string_view user, std::string_view last_id,
+                                         std::string_view project_filter);
+    // Adds what the resume window changed since the last call to the process's metrics.
+    void report_resume(Metrics& metrics);
     // Has `session` write what it queued once the work in hand is done: every frame queued for
     // one socket by a batch of deliveries goes out in one write (one syscall), and a burst
     // costs one write per socket instead of one per frame. An idle gateway still writes at once.
@@ -86,6 +99,11 @@ struct Shard {
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
+    ResumeWindow<std::shared_ptr<const Delivery>> resume;
+    struct {
+        std::int64_t messages = 0, bytes = 0;
+        std::uint64_t evictions = 0;
+    } resume_reported;
     std::vector<std::shared_ptr<Session>> dirty;  // sessions with frames queued since the last flush
     std::vector<std::shared_ptr<Session>> flushing;
     // Scratch space every plain socket on this thread reads into once it is readable, so an
@@ -98,9 +116,11 @@ struct Shard {
 
 inline std::size_t Shard::deliver(const std::shared_ptr<const Delivery>& d) {
     auto type = d->outbound.type;
+    const auto now = std::chrono::steady_clock::now();
     if (type == MessageType::project_progress || type == MessageType::project_completed)
-        replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed,
-                   std::chrono::steady_clock::now());
+        replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed, now);
+    resume.put(d->user_id, d,
+               RetainedMeta{d->id, d->project_id, d->outbound.project_id, type, d->outbound.frame.size()}, now);
     return registry.for_each_target(d->user_id, d->project_id,
                                     [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
 }
@@ -109,6 +129,23 @@ inline std::size_t Shard::replay_to(Session& session, std::string_view user, std
     auto entries = replay.get(user, project_filter, std::chrono::steady_clock::now());
     for (const auto& d : entries) session.send(OutboundPtr(d, &d->outbound));
     return entries.size();
+}
+
+inline std::optional<std::size_t> Shard::resume_to(Session& session, std::string_view user, std::string_view last_id,
+                                                   std::string_view project_filter) {
+    auto missed = resume.since(user, last_id, project_filter, std::chrono::steady_clock::now());
+    if (!missed) return std::nullopt;
+    for (const auto& d : *missed) session.send(OutboundPtr(d, &d->outbound));
+    return missed->size();
+}
+
+inline void Shard::report_resume(Metrics& metrics) {
+    const auto messages = static_cast<std::int64_t>(resume.messages());
+    const auto bytes = static_cast<std::int64_t>(resume.bytes());
+    metrics.resume_retained_messages.fetch_add(messages - resume_reported.messages, std::memory_order_relaxed);
+    metrics.resume_retained_bytes.fetch_add(bytes - resume_reported.bytes, std::memory_order_relaxed);
+    Metrics::add(metrics.resume_evictions, resume.evictions() - resume_reported.evictions);
+    resume_reported = {messages, bytes, resume.evictions()};
 }
 
 inline void Shard::want_flush(std::shared_ptr<Session> session) {

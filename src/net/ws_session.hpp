@@ -29,6 +29,7 @@ struct Peer {
     std::string project_filter;
     std::string address;  // client address (after trusted proxies): the per-address limit key
     std::string remote;   // TCP peer "ip:port", for logs
+    std::string last_id;  // resume after this message (empty: a fresh connection); freed once used
 };
 
 using ShardTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -75,6 +76,9 @@ private:
     auto& socket();
 
     void on_upgraded(const boost::system::error_code& ec, std::string early);
+    // What a socket gets right after registration: what it missed since last_id, or the
+    // latest state of its projects.
+    void catch_up();
     void arm_timer();
     void on_timer();
     void read();

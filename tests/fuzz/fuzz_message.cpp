@@ -1,11 +1,12 @@
 // libFuzzer target: message validation and normalization on both channel kinds. Any input must
 // give a clean accept or reject; an accepted frame must itself be valid JSON with exactly type,
-// payload and timestamp.
+// id, payload and timestamp, a valid id, and a timestamp in UTC ("Z").
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "wsgw/message.hpp"
+#include "wsgw/time_format.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view raw(reinterpret_cast<const char*>(data), size);
@@ -17,8 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto r = wsgw::validate_message(raw, *channel, limits, now);
         if (!r.ok()) continue;
         auto frame = nlohmann::json::parse(r.message().frame, nullptr, false);
-        if (frame.is_discarded() || !frame.is_object() || frame.size() != 3 || !frame["payload"].is_object())
+        if (frame.is_discarded() || !frame.is_object() || frame.size() != 4 || !frame["payload"].is_object())
             __builtin_trap();
+        if (!frame["id"].is_string() || frame["id"] != r.message().id || !wsgw::is_valid_id(r.message().id))
+            __builtin_trap();
+        if (!frame["timestamp"].is_string()) __builtin_trap();
+        const auto ts = frame["timestamp"].get<std::string>();
+        if (ts.back() != 'Z' || wsgw::to_utc_rfc3339(ts) != ts) __builtin_trap();
     }
     return 0;
 }

@@ -11,6 +11,8 @@
 #include "process_util.hpp"
 #include "redis_server.hpp"
 #include "test_support.hpp"
+#include "wsgw/channel.hpp"
+#include "wsgw/time_format.hpp"
 #include "wsgw/auth.hpp"
 #include "ws_client.hpp"
 
@@ -198,9 +200,10 @@ TEST_F(GatewayTest, EverySpecExampleReachesEverySocketOfItsUserExactlyAsSpecifie
             auto got = next_json(*c);
             EXPECT_EQ(got["type"], in["type"]) << stem;
             EXPECT_EQ(got["payload"], expected) << stem;
-            EXPECT_EQ(got.size(), 3u) << stem << ": frame must hold exactly type, payload, timestamp";
+            EXPECT_EQ(got.size(), 4u) << stem << ": frame must hold exactly type, id, payload, timestamp";
+            EXPECT_TRUE(got["id"].is_string() && wsgw::is_valid_id(got["id"].get<std::string>())) << stem;
             if (in.contains("timestamp"))
-                EXPECT_EQ(got["timestamp"], in["timestamp"]) << stem;
+                EXPECT_EQ(got["timestamp"], *wsgw::to_utc_rfc3339(in["timestamp"].get<std::string>())) << stem;
             else
                 EXPECT_TRUE(got["timestamp"].is_string() && got["timestamp"].get<std::string>().ends_with("Z")) << stem;
         }
@@ -216,7 +219,9 @@ TEST_F(GatewayTest, FrameKeepsPublisherKeyOrderAndIsCompact) {
     publish("user_noti:" + user, read_fixture("progress_legacy.in.json"));
     auto frame = c->next();
     ASSERT_TRUE(frame);
-    EXPECT_TRUE(frame->starts_with(R"({"type":"project_progress","payload":{"project_id":"p1","status":"CRAWLING","total":10,)"))
+    auto id = json::parse(*frame)["id"].get<std::string>();
+    EXPECT_TRUE(frame->starts_with(R"({"type":"project_progress","id":")" + id +
+                                   R"(","payload":{"project_id":"p1","status":"CRAWLING","total":10,)"))
         << *frame;
 }
 

@@ -162,8 +162,11 @@ public:
                             << (password.empty() ? "" : "requirepass " + password + "\n");
         pid_ = spawn({"redis-server", conf, "--sentinel"}, {}, "");
         const std::string probe = password.empty() ? "PING" : "AUTH " + password;
-        if (!eventually([&] { auto r = redis_command(port_, probe); return r == "PONG" || r == "OK"; }, 5s))
+        if (!eventually([&] { auto r = redis_command(port_, probe); return r == "PONG" || r == "OK"; }, 5s)) {
+            ::kill(pid_, SIGKILL);  // a constructor that throws runs no destructor
+            wait_exit(pid_, 5s);
             throw std::runtime_error("redis sentinel did not start");
+        }
     }
     ~Sentinel() {
         ::kill(pid_, SIGKILL);

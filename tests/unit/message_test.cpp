@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "wsgw/message_id.hpp"
 #include "wsgw/time_format.hpp"
 #include "wsgw/utf8.hpp"
 
@@ -112,7 +113,9 @@ TEST_P(SpecFixtureTest, DeliversTheExpectedPayloadWithTypeAndTimestamp) {
 
     const json frame = json::parse(result.message().frame, nullptr, false);
     ASSERT_TRUE(frame.is_object()) << "frame is not a JSON object: " << result.message().frame;
-    EXPECT_EQ(frame.size(), 3u) << "frame must carry exactly type, payload and timestamp: " << frame.dump();
+    EXPECT_EQ(frame.size(), 4u) << "frame must carry exactly type, id, payload and timestamp: " << frame.dump();
+    EXPECT_EQ(frame.value("id", json()), result.message().id);
+    EXPECT_TRUE(wsgw::is_valid_id(result.message().id)) << result.message().id;
 
     EXPECT_EQ(frame.value("type", json()), in["type"]) << name << ": type must be copied";
     EXPECT_EQ(frame.value("payload", json()), expected_payload)
@@ -121,7 +124,8 @@ TEST_P(SpecFixtureTest, DeliversTheExpectedPayloadWithTypeAndTimestamp) {
     const bool has_valid_ts =
         in.contains("timestamp") && in["timestamp"].is_string() && wsgw::is_rfc3339(in["timestamp"].get<std::string>());
     if (has_valid_ts)
-        EXPECT_EQ(frame.value("timestamp", json()), in["timestamp"]) << name << ": a valid timestamp must be copied";
+        EXPECT_EQ(frame.value("timestamp", json()), *wsgw::to_utc_rfc3339(in["timestamp"].get<std::string>()))
+            << name << ": a valid timestamp must be kept, in UTC";
     else
         EXPECT_EQ(frame.value("timestamp", json()), kNowText)
             << name << ": without a valid timestamp the gateway stamps its clock";
@@ -393,18 +397,19 @@ TEST(MalformedMessages, OversizeHelperBuildsTheRequestedSize) {
 json frame_of(const wsgw::ValidationResult& r) { return json::parse(r.message().frame, nullptr, false); }
 
 TEST(MessageFrame, RendersTheDocumentedFrameByteForByte) {
-    auto r = validate(
-        R"({"type": "notification", "payload": {"title":"Build finished"}, "timestamp": "2025-12-07T10:00:00Z"})");
+    const std::string raw =
+        R"({"type": "notification", "payload": {"title":"Build finished"}, "timestamp": "2025-12-07T10:00:00Z"})";
+    auto r = validate(raw);
     ASSERT_TRUE(r.ok()) << describe(r);
-    EXPECT_EQ(r.message().frame,
-              R"({"type":"notification","payload":{"title":"Build finished"},"timestamp":"2025-12-07T10:00:00Z"})");
+    EXPECT_EQ(r.message().frame, R"({"type":"notification","id":")" + wsgw::derived_message_id(user_channel(), raw) +
+                                     R"(","payload":{"title":"Build finished"},"timestamp":"2025-12-07T10:00:00Z"})");
 }
 
 TEST(MessageFrame, ForwardsAnUnchangedPayloadAsThePublishersBytes) {
-    auto r = validate(R"({"type":"update","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z"})");
+    auto r = validate(R"({"type":"update","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z","id":"m-1"})");
     ASSERT_TRUE(r.ok()) << describe(r);
     EXPECT_EQ(r.message().frame,
-              R"({"type":"update","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z"})");
+              R"({"type":"update","id":"m-1","payload":{ "a" : 1.50, "b":"\u00e9" },"timestamp":"2025-12-07T10:00:00Z"})");
 }
 
 TEST(MessageFrame, ForwardsTheLastOfDuplicatePayloadMembersAsValidated) {
@@ -438,7 +443,8 @@ TEST(MessageFrame, DoesNotForwardUnknownEnvelopeMembers) {
     std::vector<std::string> keys;
     for (auto it = frame.begin(); it != frame.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
-    EXPECT_EQ(keys, (std::vector<std::string>{"payload", "timestamp", "type"})) << r.message().frame;
+    EXPECT_EQ(keys, (std::vector<std::string>{"id", "payload", "timestamp", "type"})) << r.message().frame;
+    EXPECT_EQ(frame["id"], "7") << "the publisher's numeric id is kept, as text";
 }
 
 TEST(MessageFrame, PreservesThePayloadKeyOrderOfLegacyProgress) {
@@ -458,10 +464,51 @@ TEST(MessageFrame, PreservesThePayloadKeyOrderOfPlainMessages) {
     EXPECT_NE(r.message().frame.find(R"("payload":)" + payload), std::string::npos) << r.message().frame;
 }
 
-TEST(MessageFrame, PlacesTypePayloadTimestampInThatOrder) {
-    auto r = validate(R"({"timestamp":"2025-12-07T09:00:00Z","payload":{},"type":"update"})");
+TEST(MessageFrame, PlacesTypeIdPayloadTimestampInThatOrder) {
+    auto r = validate(R"({"timestamp":"2025-12-07T09:00:00Z","payload":{},"id":"x1","type":"update"})");
     ASSERT_TRUE(r.ok()) << describe(r);
-    EXPECT_EQ(r.message().frame, R"({"type":"update","payload":{},"timestamp":"2025-12-07T09:00:00Z"})");
+    EXPECT_EQ(r.message().frame, R"({"type":"update","id":"x1","payload":{},"timestamp":"2025-12-07T09:00:00Z"})");
+}
+
+// --- message ids ---------------------------------------------------------------------------
+
+TEST(MessageId, IsTheSameForTheSameBytesOnTheSameChannel) {
+    const std::string raw = R"({"type":"alert","payload":{"level":"info"}})";
+    auto a = validate(raw), b = validate(raw);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a.message().id, b.message().id);
+    EXPECT_EQ(a.message().id.size(), 11u);
+    EXPECT_TRUE(wsgw::is_valid_id(a.message().id)) << a.message().id;
+}
+
+TEST(MessageId, DiffersWithTheChannelOrAnyByte) {
+    const std::string raw = R"({"type":"alert","payload":{"level":"info"}})";
+    const auto base = wsgw::derived_message_id(user_channel(), raw);
+    EXPECT_NE(base, wsgw::derived_message_id(Channel{ChannelKind::user, "u2", ""}, raw));
+    EXPECT_NE(base, wsgw::derived_message_id(Channel{ChannelKind::project, "u1", "p1"}, raw));
+    EXPECT_NE(base, wsgw::derived_message_id(user_channel(), R"({"type":"alert","payload":{"level":"infO"}})"));
+    EXPECT_NE(wsgw::derived_message_id(Channel{ChannelKind::project, "u1", "ab"}, raw),
+              wsgw::derived_message_id(Channel{ChannelKind::project, "1", "ab:u"}, raw))
+        << "the channel's parts are not run together";
+}
+
+TEST(MessageId, HonoursAValidPublisherId) {
+    auto r = validate(R"({"type":"alert","payload":{},"id":"order-42_A"})");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.message().id, "order-42_A");
+    auto n = validate(R"({"type":"alert","payload":{},"id":42})");
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n.message().id, "42");
+}
+
+TEST(MessageId, DerivesAnIdWhenThePublishersIsNotUsable) {
+    for (const char* id : {R"("a b")", R"("")", "-1", "1.5", "{}", "null", "true",
+                           R"("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")"}) {
+        const std::string raw = R"({"type":"alert","payload":{},"id":)" + std::string(id) + "}";
+        auto r = validate(raw);
+        ASSERT_TRUE(r.ok()) << "a bad id must not drop the message: " << raw;
+        EXPECT_EQ(r.message().id, wsgw::derived_message_id(user_channel(), raw)) << raw;
+    }
 }
 
 TEST(MessageFrame, RemovesANullPhase) {
@@ -512,13 +559,34 @@ TEST(MessageFrame, KeepsMultiByteCharactersIntact) {
     EXPECT_EQ(frame_of(r)["payload"]["title"], text);
 }
 
-TEST(MessageTimestamp, CopiesAValidTimestampVerbatim) {
-    for (const char* ts : {"2025-12-07T10:00:00.250+01:00", "2024-02-29t23:59:59z", "2025-06-30T23:59:60Z",
-                           "2025-01-01T00:00:00.123456789-05:30"}) {
-        auto r = validate(R"({"type":"update","payload":{},"timestamp":")" + std::string(ts) + R"("})");
+TEST(MessageTimestamp, DeliversAValidTimestampInUtc) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"2025-12-07T10:00:00Z", "2025-12-07T10:00:00Z"},
+        {"2025-12-07T10:00:00.250+01:00", "2025-12-07T09:00:00.250Z"},
+        {"2024-02-29t23:59:59z", "2024-02-29T23:59:59Z"},
+        {"2025-06-30T23:59:60Z", "2025-06-30T23:59:60Z"},
+        {"2025-01-01T00:00:00.123456789-05:30", "2025-01-01T05:30:00.123456789Z"},
+    };
+    for (const auto& [in, out] : cases) {
+        auto r = validate(R"({"type":"update","payload":{},"timestamp":")" + std::string(in) + R"("})");
         ASSERT_TRUE(r.ok()) << describe(r);
-        EXPECT_EQ(frame_of(r)["timestamp"], ts) << "valid RFC 3339 timestamps are copied as published";
+        EXPECT_EQ(frame_of(r)["timestamp"], out) << in;
     }
+}
+
+TEST(MessageTimestamp, ConvertsAcrossDayMonthAndYearBoundaries) {
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2025-01-01T00:30:00+01:00"), "2024-12-31T23:30:00Z");
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2024-02-28T23:00:00-02:00"), "2024-02-29T01:00:00Z");
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2023-02-28T23:00:00-02:00"), "2023-03-01T01:00:00Z");
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2025-12-31T23:59:59.9-00:01"), "2026-01-01T00:00:59.9Z");
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2025-06-01T12:00:00+00:00"), "2025-06-01T12:00:00Z");
+}
+
+TEST(MessageTimestamp, RefusesToConvertWhatIsNotRfc3339OrLeavesYear0000To9999) {
+    EXPECT_EQ(wsgw::to_utc_rfc3339("0000-01-01T00:00:00+01:00"), std::nullopt);
+    EXPECT_EQ(wsgw::to_utc_rfc3339("9999-12-31T23:30:00-01:00"), std::nullopt);
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2025-12-07 10:00:00Z"), std::nullopt);
+    EXPECT_EQ(wsgw::to_utc_rfc3339("2025-12-07T10:00:00+2:00"), std::nullopt);
 }
 
 TEST(MessageTimestamp, StampsTheClockWhenTimestampIsAbsent) {

@@ -1,0 +1,205 @@
+// Resume across reconnects, with two real gateway processes on one real redis-server: a client
+// that read messages 1..k on instance A and comes back on instance B with the last id it saw gets
+// exactly k+1..n, in order, then live traffic; an unknown id gets a resync and the last-state
+// replay; a filtered socket resumes only its project; the window stays within its byte bound.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "gateway_process.hpp"
+#include "redis_server.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+
+// A notification numbered `n`; with `with_id`, the publisher names it "n<n>".
+std::string numbered(int n, bool with_id = false) {
+    json m = {{"type", "notification"}, {"payload", {{"seq", n}}}};
+    if (with_id) m["id"] = "n" + std::to_string(n);
+    return m.dump();
+}
+
+struct Got {
+    int seq = -1;
+    std::string id;
+    std::string type;
+};
+
+Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
+    auto m = c.next(timeout);
+    if (!m) return {};
+    auto j = json::parse(*m);
+    Got g;
+    g.type = j.value("type", "");
+    g.id = j.value("id", "");
+    if (j.contains("payload") && j["payload"].contains("seq")) g.seq = j["payload"]["seq"].get<int>();
+    return g;
+}
+
+class ResumeTest : public ::testing::Test {
+protected:
+    RedisServer redis_;
+    GatewayProcess a_{redis_.url()};
+    GatewayProcess b_{redis_.url()};
+};
+
+TEST_F(ResumeTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissedThenLiveTraffic) {
+    auto user = unique_user("res");
+    std::string last_id;
+    {
+        WsClient on_a;
+        ASSERT_TRUE(join(on_a, a_.port(), user));
+        for (int i = 1; i <= 5; ++i) ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(i)), 2);
+        for (int i = 1; i <= 5; ++i) {
+            auto g = next_message(on_a);
+            ASSERT_EQ(g.seq, i);
+            last_id = g.id;
+        }
+    }
+    for (int i = 6; i <= 12; ++i) ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(i)), 2);
+
+    WsClient on_b;
+    ASSERT_TRUE(on_b.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
+    for (int i = 6; i <= 12; ++i) EXPECT_EQ(next_message(on_b).seq, i) << "missed message " << i;
+    ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(13)), 2);
+    EXPECT_EQ(next_message(on_b).seq, 13) << "live traffic follows the resumed messages";
+    EXPECT_TRUE(on_b.silent_for(300ms)) << "nothing twice";
+    EXPECT_EQ(b_.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
+    EXPECT_EQ(b_.metric("wsgw_resumed_messages_total"), 7);
+}
+
+TEST_F(ResumeTest, TheSameMessageHasTheSameIdOnEveryInstance) {
+    auto user = unique_user("res");
+    WsClient on_a, on_b;
+    ASSERT_TRUE(join(on_a, a_.port(), user));
+    ASSERT_TRUE(join(on_b, b_.port(), user));
+    ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(1)), 2);
+    auto x = next_message(on_a), y = next_message(on_b);
+    EXPECT_EQ(x.id, y.id);
+    EXPECT_FALSE(x.id.empty());
+}
+
+TEST_F(ResumeTest, AnUnknownIdGetsAResyncThenTheLastStateReplay) {
+    auto user = unique_user("res");
+    ASSERT_EQ(redis_.publish("project:p1:" + user, progress("p1", 40)), 2);
+    ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(1)), 2);
+    // The messages above have reached every thread's window once a marker published after them
+    // reaches a socket: sockets that connect later are registered after that.
+    WsClient settle;
+    auto marker_user = unique_user("res");
+    ASSERT_TRUE(join(settle, b_.port(), marker_user));
+    ASSERT_EQ(redis_.publish("user_noti:" + marker_user, numbered(2)), 2);
+    ASSERT_EQ(next_message(settle).seq, 2);
+
+    WsClient c;
+    ASSERT_TRUE(c.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=neverSeen"));
+    auto first = c.next();
+    ASSERT_TRUE(first);
+    auto resync = json::parse(*first);
+    EXPECT_EQ(resync["type"], "resync");
+    EXPECT_EQ(resync["payload"]["reason"], "unknown_last_id");
+    EXPECT_FALSE(resync.contains("id")) << "a resync is no message to resume from";
+    auto replayed = c.next();
+    ASSERT_TRUE(replayed);
+    EXPECT_EQ(json::parse(*replayed)["type"], "project_progress") << "then what a fresh connection gets";
+    EXPECT_TRUE(c.silent_for(300ms));
+    EXPECT_EQ(b_.metric("wsgw_resume_requests_total{outcome=\"miss\"}"), 1);
+
+    WsClient fresh;  // no last_id: no resync
+    ASSERT_TRUE(fresh.connect(b_.port(), "/ws?token=" + make_token(user)));
+    auto f = fresh.next();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(json::parse(*f)["type"], "project_progress");
+}
+
+TEST_F(ResumeTest, AFilteredSocketResumesOnlyItsProjectAndUserWideMessages) {
+    auto user = unique_user("res");
+    ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(1, true)), 2);
+    ASSERT_EQ(redis_.publish("project:p1:" + user, numbered(2, true)), 2);
+    ASSERT_EQ(redis_.publish("project:p2:" + user, numbered(3, true)), 2);
+    ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(4, true)), 2);
+    WsClient settle;
+    auto marker_user = unique_user("res");
+    ASSERT_TRUE(join(settle, a_.port(), marker_user));
+    ASSERT_EQ(redis_.publish("user_noti:" + marker_user, numbered(9)), 2);
+    ASSERT_EQ(next_message(settle).seq, 9);
+
+    WsClient c;
+    ASSERT_TRUE(c.connect(a_.port(), "/ws?token=" + make_token(user) + "&project_id=p1&last_id=n1"));
+    EXPECT_EQ(next_message(c).seq, 2);
+    EXPECT_EQ(next_message(c).seq, 4) << "project p2's message is not for this socket";
+    EXPECT_TRUE(c.silent_for(300ms));
+}
+
+TEST_F(ResumeTest, RefusesAMalformedLastId) {
+    WsClient c;
+    EXPECT_FALSE(c.connect(a_.port(), "/ws?token=" + make_token(unique_user()) + "&last_id=a%20b"));
+    EXPECT_EQ(c.refused_status(), 400);
+    EXPECT_NE(c.refused_body().find("last_id"), std::string::npos) << c.refused_body();
+}
+
+// A reconnect while messages keep coming: every message is received exactly once, in order,
+// across the disconnect, the move to another instance, and the seam between resumed and live.
+TEST_F(ResumeTest, ResumingWhilePublishingContinuesLosesAndDoublesNothing) {
+    auto user = unique_user("res");
+    constexpr int kTotal = 2000;
+    WsClient first;
+    ASSERT_TRUE(join(first, a_.port(), user));
+    std::atomic<bool> stop{false};
+    std::thread publisher([&] {
+        RedisServer* r = &redis_;
+        for (int i = 1; i <= kTotal && !stop; ++i) {
+            r->publish("user_noti:" + user, numbered(i, true));
+            if (i % 50 == 0) std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<int> seen;
+    std::string last_id;
+    while (seen.size() < 500) {
+        auto g = next_message(first, 5s);
+        if (g.seq < 0) break;
+        seen.push_back(g.seq);
+        last_id = g.id;
+    }
+    first.close();
+    WsClient second;
+    bool connected = second.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id);
+    while (connected && seen.size() < static_cast<std::size_t>(kTotal)) {
+        auto g = next_message(second, 5s);
+        if (g.seq < 0) break;
+        seen.push_back(g.seq);
+    }
+    stop = true;
+    publisher.join();
+    ASSERT_TRUE(connected);
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal)) << "last seen " << (seen.empty() ? 0 : seen.back());
+    for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
+}
+
+TEST(ResumeBoundsTest, TheByteBoundHoldsWithTenThousandUsersPublishing) {
+    RedisServer redis;
+    constexpr long long kBound = 1 << 20;
+    GatewayProcess gw(redis.url(), {{"WSGW_RESUME_MAX_BYTES", std::to_string(kBound)}});
+    WsClient marker;
+    auto marker_user = unique_user("res");
+    ASSERT_TRUE(join(marker, gw.port(), marker_user));
+    const std::string padding(300, 'x');
+    for (int i = 0; i < 10'000; ++i)
+        redis.publish("user_noti:bulk" + std::to_string(i),
+                      json{{"type", "notification"}, {"payload", {{"note", padding}}}}.dump());
+    ASSERT_GE(redis.publish("user_noti:" + marker_user, numbered(1)), 1);
+    ASSERT_EQ(next_message(marker, 10s).seq, 1) << "every bulk message has been through the window";
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_resume_retained_bytes") > 0; }));
+    EXPECT_LE(gw.metric("wsgw_resume_retained_bytes"), kBound);
+    EXPECT_GT(gw.metric("wsgw_resume_evictions_total"), 0);
+    EXPECT_GT(gw.metric("wsgw_resume_retained_messages"), 100) << "the window still holds the newest";
+}
+
+}  // namespace
+}  // namespace wsgw::test

@@ -1,0 +1,179 @@
+// The resume window: what a reconnecting client is sent after its last id, and every bound.
+#include "wsgw/resume_window.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using wsgw::MessageType;
+using wsgw::ResumeLimits;
+using wsgw::RetainedMeta;
+using namespace std::chrono;
+
+using Clock = std::chrono::steady_clock;
+const Clock::time_point t0{};
+
+// Items are the message ids themselves, so results read as lists of ids.
+using Window = wsgw::ResumeWindow<std::shared_ptr<const std::string>>;
+
+struct Msg {
+    std::string id;
+    MessageType type = MessageType::notification;
+    std::string channel_project = {};
+    std::string payload_project = {};
+    std::size_t bytes = 100;
+};
+
+void put(Window& w, const std::string& user, const Msg& m, Clock::time_point at = t0) {
+    w.put(user, std::make_shared<const std::string>(m.id),
+          RetainedMeta{m.id, m.channel_project, m.payload_project, m.type, m.bytes}, at);
+}
+
+Msg progress(const std::string& id, const std::string& project) {
+    return {id, MessageType::project_progress, project, project};
+}
+Msg completed(const std::string& id, const std::string& project) {
+    return {id, MessageType::project_completed, project, project};
+}
+
+std::optional<std::vector<std::string>> since(Window& w, const std::string& user, const std::string& last,
+                                              const std::string& filter = "", Clock::time_point at = t0) {
+    auto items = w.since(user, last, filter, at);
+    if (!items) return std::nullopt;
+    std::vector<std::string> ids;
+    for (const auto& i : *items) ids.push_back(*i);
+    return ids;
+}
+
+using Ids = std::vector<std::string>;
+
+TEST(ResumeWindow, ReturnsWhatCameAfterTheLastIdInOrder) {
+    Window w({});
+    for (const char* id : {"a", "b", "c", "d"}) put(w, "u1", {id});
+    put(w, "u2", {"x"});
+    EXPECT_EQ(since(w, "u1", "b"), (Ids{"c", "d"}));
+    EXPECT_EQ(since(w, "u1", "d"), Ids{}) << "up to date: nothing to send, and not a miss";
+    EXPECT_EQ(since(w, "u1", "x"), std::nullopt) << "another user's id is unknown here";
+}
+
+TEST(ResumeWindow, AnUnknownIdIsAMiss) {
+    Window w({});
+    put(w, "u1", {"a"});
+    EXPECT_EQ(since(w, "u1", "zzz"), std::nullopt);
+    EXPECT_EQ(since(w, "nobody", "a"), std::nullopt);
+    EXPECT_EQ(since(w, "u1", ""), std::nullopt);
+}
+
+TEST(ResumeWindow, KeepsOnlyWhatAProjectFilterAdmits) {
+    Window w({});
+    put(w, "u1", {"a"});
+    put(w, "u1", {"n1"});                                     // user_noti: reaches every socket
+    put(w, "u1", {"p1", MessageType::update, "proj1", ""});  // project:proj1:u1
+    put(w, "u1", {"p2", MessageType::update, "proj2", ""});  // project:proj2:u1
+    EXPECT_EQ(since(w, "u1", "a", "proj1"), (Ids{"n1", "p1"}));
+    EXPECT_EQ(since(w, "u1", "a"), (Ids{"n1", "p1", "p2"}));
+}
+
+TEST(ResumeWindow, ResumesAfterTheLatestOfTwoIdenticalIds) {
+    Window w({});
+    put(w, "u1", {"dup"});
+    put(w, "u1", {"a"});
+    put(w, "u1", {"dup"});
+    put(w, "u1", {"b"});
+    EXPECT_EQ(since(w, "u1", "dup"), (Ids{"b"}));
+}
+
+TEST(ResumeWindow, ForgetsMessagesOlderThanTheWindow) {
+    Window w(ResumeLimits{seconds(300), 256, 1 << 20});
+    put(w, "u1", {"old"}, t0);
+    put(w, "u1", {"new"}, t0 + 200s);
+    EXPECT_EQ(since(w, "u1", "old", "", t0 + 299s), (Ids{"new"}));
+    EXPECT_EQ(since(w, "u1", "old", "", t0 + 301s), std::nullopt) << "older than the window";
+    EXPECT_EQ(w.messages(), 1u);
+    EXPECT_EQ(w.evictions(), 0u) << "ageing out is not an eviction";
+}
+
+TEST(ResumeWindow, KeepsAtMostTheMessageBoundPerUser) {
+    Window w(ResumeLimits{seconds(300), 3, 1 << 20});
+    for (const char* id : {"a", "b", "c", "d", "e"}) put(w, "u1", {id});
+    put(w, "u2", {"x"});
+    EXPECT_EQ(since(w, "u1", "b"), std::nullopt) << "evicted";
+    EXPECT_EQ(since(w, "u1", "c"), (Ids{"d", "e"}));
+    EXPECT_EQ(w.messages(), 4u);
+    EXPECT_EQ(w.evictions(), 2u);
+}
+
+TEST(ResumeWindow, StaysUnderTheByteBoundWithManyUsers) {
+    const std::size_t bound = 256 * 1024;
+    Window w(ResumeLimits{seconds(300), 256, bound});
+    for (int i = 0; i < 10'000; ++i) {
+        put(w, "user" + std::to_string(i), {"m" + std::to_string(i), MessageType::notification, "", "", 200});
+        ASSERT_LE(w.bytes(), bound) << "after " << i + 1 << " messages";
+    }
+    EXPECT_GT(w.evictions(), 0u);
+    EXPECT_EQ(since(w, "user9999", "m9999"), Ids{}) << "the newest stays";
+    EXPECT_EQ(since(w, "user0", "m0"), std::nullopt) << "the oldest went first";
+    EXPECT_LT(w.users(), 10'000u) << "users whose entries all left are forgotten";
+}
+
+TEST(ResumeWindow, ReleasesEverythingOnceItAllAgesOut) {
+    Window w(ResumeLimits{seconds(10), 256, 1 << 20});
+    for (int i = 0; i < 100; ++i) put(w, "u" + std::to_string(i % 7), {"m" + std::to_string(i)}, t0);
+    put(w, "late", {"z"}, t0 + 11s);
+    EXPECT_EQ(w.messages(), 1u);
+    EXPECT_EQ(w.users(), 1u);
+    EXPECT_EQ(w.bytes(), Window::kUserOverhead + Window::kEntryOverhead + 100 + 1 + sizeof(void*) * 2);
+}
+
+TEST(ResumeWindow, CoalescesProgressPerProjectButKeepsTheIdFindable) {
+    Window w({});
+    put(w, "u1", {"start"});
+    put(w, "u1", progress("g1", "p1"));
+    put(w, "u1", {"note"});
+    put(w, "u1", progress("g2", "p1"));
+    put(w, "u1", progress("h1", "p2"));
+    put(w, "u1", progress("g3", "p1"));
+    EXPECT_EQ(since(w, "u1", "start"), (Ids{"note", "h1", "g3"})) << "only the latest progress of p1";
+    EXPECT_EQ(since(w, "u1", "g1"), (Ids{"note", "h1", "g3"})) << "a replaced progress is still a resume point";
+    EXPECT_EQ(since(w, "u1", "g2"), (Ids{"h1", "g3"}));
+    EXPECT_EQ(w.coalesced(), 2u);
+    EXPECT_EQ(w.messages(), 4u);
+}
+
+TEST(ResumeWindow, NeverCoalescesProgressAcrossACompletion) {
+    Window w({});
+    put(w, "u1", {"start"});
+    put(w, "u1", progress("g1", "p1"));
+    put(w, "u1", completed("done", "p1"));
+    put(w, "u1", progress("g2", "p1"));  // the project runs again
+    EXPECT_EQ(since(w, "u1", "start"), (Ids{"g1", "done", "g2"}));
+}
+
+TEST(ResumeWindow, ProgressFloodsTakeOneSlotPerProject) {
+    Window w(ResumeLimits{seconds(300), 4, 1 << 20});
+    put(w, "u1", {"n1"});
+    put(w, "u1", {"n2"});
+    const int ticks = static_cast<int>(4 * Window::kMarkersPerMessage);
+    for (int i = 0; i < ticks; ++i) put(w, "u1", progress("g" + std::to_string(i), "p1"));
+    EXPECT_EQ(since(w, "u1", "n1"), (Ids{"n2", "g" + std::to_string(ticks - 1)}))
+        << "the messages before the flood keep their place";
+    EXPECT_EQ(w.messages(), 3u);
+    // Past the marker bound, the oldest entries go, as with any other bound.
+    for (int i = 0; i < 10; ++i) put(w, "u1", progress("h" + std::to_string(i), "p1"));
+    EXPECT_EQ(since(w, "u1", "n1"), std::nullopt);
+    EXPECT_GT(w.evictions(), 0u);
+}
+
+TEST(ResumeWindow, DisabledKeepsNothing) {
+    Window w(ResumeLimits{seconds(0), 256, 1 << 20});
+    put(w, "u1", {"a"});
+    put(w, "u1", {"b"});
+    EXPECT_EQ(since(w, "u1", "a"), std::nullopt);
+    EXPECT_EQ(w.bytes(), 0u);
+}
+
+}  // namespace
