@@ -3,6 +3,7 @@
 #   scripts/deps.sh          everything: build, run, tests, fuzzing, browser test, benchmarks
 #   scripts/deps.sh --run    only what building and running the gateway with a local Redis needs
 #   scripts/deps.sh --list   print the full list (for apt-get install in CI)
+#   scripts/deps.sh --container   only what scripts/container-test.sh needs (podman and friends)
 # The one list of dependencies: .ci/run, scripts/dev.sh and scripts/test.sh use it.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ TEST_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
   redis-sentinel nginx openssl python3
 )
+# The container image is built and run with rootful podman (scripts/container-test.sh).
+CONTAINER_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs)
 
 # Node.js may come from another Debian-format build that bundles npm; only a machine without
 # them gets Debian's.
@@ -25,10 +28,11 @@ node_packages() {
 
 case "${1:-}" in
   --list)
-    echo "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" $(node_packages)
+    echo "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" $(node_packages)
     exit 0 ;;
   --run) wanted=("${RUN_PACKAGES[@]}") ;;
-  *) wanted=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" $(node_packages)) ;;
+  --container) wanted=("${CONTAINER_PACKAGES[@]}" redis-server redis-tools curl python3) ;;
+  *) wanted=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${CONTAINER_PACKAGES[@]}" $(node_packages)) ;;
 esac
 
 missing=()

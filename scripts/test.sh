@@ -2,7 +2,8 @@
 # Sets up and runs the whole test suite. Unit tests, and integration tests that start their own
 # redis-server processes and the real daemon on free loopback ports, run in three builds:
 # normal, AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer. Then each
-# libFuzzer target runs for a bounded time on its seed corpus.
+# libFuzzer target runs for a bounded time on its seed corpus, and the container image is built
+# and run.
 #   scripts/test.sh            everything (what CI runs)
 #   scripts/test.sh --quick    normal build only
 set -euo pipefail
@@ -28,6 +29,9 @@ if ! $quick; then
 
   echo "== fuzzing =="
   scripts/fuzz.sh "${WSGW_FUZZ_SECONDS:-30}"
+
+  echo "== container image (docker/Dockerfile, rootful podman) =="
+  scripts/container-test.sh
 fi
 
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
