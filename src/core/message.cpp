@@ -265,6 +265,10 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
     msg.frame.append(R"({"type":")").append(type_name).append(R"(","id":")").append(msg.id);
     msg.frame.append(R"(","payload":)").append(payload_view);
     msg.frame.append(R"(,"timestamp":")").append(timestamp).append(R"("})");
+    // A raw line break in valid JSON can only be whitespace between tokens (strings escape
+    // theirs): spaces in its place keep the JSON the same and let an SSE data line carry it whole.
+    for (char& c : msg.frame)
+        if (c == '\n' || c == '\r') c = ' ';
     return ValidationResult::accept(std::move(msg));
 }
 

@@ -9,6 +9,7 @@
 
 #include "net/demo_page.hpp"
 #include "net/logging.hpp"
+#include "net/sse_session.hpp"
 #include "net/ws_session.hpp"
 #include "wsgw/channel.hpp"
 #include "wsgw/http_query.hpp"
@@ -115,7 +116,7 @@ void HttpSession<Stream>::handle(Request&& req) {
         return refuse(http::status::bad_request, HttpRejection::bad_request, *why);
     }
     auto path = target_path(req.target());
-    bool known = path == "/ws" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+    bool known = path == "/ws" || path == "/events" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
                  (path == "/demo" && ctx_.demo_enabled);
     if (!known) {
         ctx_.metrics.count_http_rejection(HttpRejection::not_found);
@@ -132,6 +133,7 @@ void HttpSession<Stream>::handle(Request&& req) {
         return reply(std::move(res));
     }
     if (path == "/ws") return upgrade(std::move(req));
+    if (path == "/events") return events(std::move(req));
     if (path == "/demo") {
         Response res{http::status::ok, req.version()};
         res.set(http::field::content_type, "text/html; charset=utf-8");
@@ -168,6 +170,86 @@ void HttpSession<Stream>::refuse(http::status status, HttpRejection why, std::st
 }
 
 template <class Stream>
+std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional<std::string> last_id) {
+    if (ctx_.draining.load()) {
+        refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
+        return std::nullopt;
+    }
+    auto address = ctx_.proxies.resolve(peer_ip_, req["X-Forwarded-For"], req["X-Real-IP"]);
+    if (!ctx_.origins.allows(header(req, http::field::origin))) {
+        log::warn("origin_refused", {{"remote", remote_}, {"address", address}, {"origin", std::string_view(req[http::field::origin])}});
+        refuse(http::status::forbidden, HttpRejection::forbidden_origin, "origin not allowed");
+        return std::nullopt;
+    }
+
+    // Authenticate before anything else about the request is acted on.
+    auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
+    auto auth = token ? verify_token(*token, ctx_.auth, std::chrono::system_clock::now())
+                      : AuthResult::failure(AuthFailure::missing_token);
+    if (!auth.ok()) {
+        ctx_.metrics.count_auth_failure(auth.failure());
+        // The token itself is never logged.
+        log::warn("auth_failed", {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
+        unauthorized(req.version(), auth.failure());
+        return std::nullopt;
+    }
+    if (ctx_.control_enabled && !ctx_.revocations_loaded.load()) {
+        refuse(http::status::service_unavailable, HttpRejection::not_ready, "revocation list not loaded from Redis yet");
+        return std::nullopt;
+    }
+    if (ctx_.revocations.contains(auth.identity().token_id, std::chrono::system_clock::now())) {
+        ctx_.metrics.count_auth_failure(AuthFailure::revoked);
+        log::warn("auth_failed", {{"remote", remote_},
+                                  {"address", address},
+                                  {"reason", to_string(AuthFailure::revoked)},
+                                  {"user", auth.identity().user_id}});
+        unauthorized(req.version(), AuthFailure::revoked);
+        return std::nullopt;
+    }
+    const auto& user = auth.identity().user_id;
+
+    auto project = query_param(req.target(), "project_id");
+    if (!project) project = query_param(req.target(), "projectId");
+    if (project && !is_valid_id(*project)) {
+        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid project_id"}});
+        refuse(http::status::bad_request, HttpRejection::bad_project_id,
+               "project_id must be 1-64 characters of [A-Za-z0-9_-]");
+        return std::nullopt;
+    }
+    if (auto q = query_param(req.target(), "last_id")) last_id = std::move(q);
+    if (last_id && !is_valid_id(*last_id)) {
+        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid last_id"}});
+        refuse(http::status::bad_request, HttpRejection::bad_request, "last_id must be 1-64 characters of [A-Za-z0-9_-]");
+        return std::nullopt;
+    }
+
+    switch (ctx_.limiter.try_acquire(user, address)) {
+        case Admission::admitted:
+            break;
+        case Admission::over_total:
+            log::warn("limit_reached", {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
+            refuse(http::status::service_unavailable, HttpRejection::over_capacity, "server is at capacity");
+            return std::nullopt;
+        case Admission::over_user:
+            log::warn("limit_reached", {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
+            refuse(http::status::too_many_requests, HttpRejection::over_user_limit, "too many connections for this user");
+            return std::nullopt;
+        case Admission::over_address:
+            log::warn("limit_reached",
+                      {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
+            refuse(http::status::too_many_requests, HttpRejection::over_address_limit,
+                   "too many connections from this address");
+            return std::nullopt;
+    }
+
+    Identity identity = auth.identity();
+    const auto fingerprint = token_fingerprint(identity.token_id);
+    identity.token_id = std::string();  // an open socket keeps the 8-byte fingerprint, not the id
+    return Peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), remote_,
+                last_id.value_or(std::string{})};
+}
+
+template <class Stream>
 void HttpSession<Stream>::upgrade(Request&& req) {
     // 426 names what the client must send instead: an upgrade, or protocol version 13.
     auto upgrade_required = [&](http::field field, const char* value, const char* reason) {
@@ -187,69 +269,8 @@ void HttpSession<Stream>::upgrade(Request&& req) {
     auto key = req[http::field::sec_websocket_key];
     if (!ws::is_valid_client_key(key))
         return refuse(http::status::bad_request, HttpRejection::bad_request, "missing or malformed Sec-WebSocket-Key");
-    if (ctx_.draining.load())
-        return refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
-
-    auto address = ctx_.proxies.resolve(peer_ip_, req["X-Forwarded-For"], req["X-Real-IP"]);
-    if (!ctx_.origins.allows(header(req, http::field::origin))) {
-        log::warn("origin_refused", {{"remote", remote_}, {"address", address}, {"origin", std::string_view(req[http::field::origin])}});
-        return refuse(http::status::forbidden, HttpRejection::forbidden_origin, "origin not allowed");
-    }
-
-    // Authenticate before anything else about the request is acted on.
-    auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
-    auto auth = token ? verify_token(*token, ctx_.auth, std::chrono::system_clock::now())
-                      : AuthResult::failure(AuthFailure::missing_token);
-    if (!auth.ok()) {
-        ctx_.metrics.count_auth_failure(auth.failure());
-        // The token itself is never logged.
-        log::warn("auth_failed", {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
-        return unauthorized(req.version(), auth.failure());
-    }
-    if (ctx_.control_enabled && !ctx_.revocations_loaded.load())
-        return refuse(http::status::service_unavailable, HttpRejection::not_ready,
-                      "revocation list not loaded from Redis yet");
-    if (ctx_.revocations.contains(auth.identity().token_id, std::chrono::system_clock::now())) {
-        ctx_.metrics.count_auth_failure(AuthFailure::revoked);
-        log::warn("auth_failed", {{"remote", remote_},
-                                  {"address", address},
-                                  {"reason", to_string(AuthFailure::revoked)},
-                                  {"user", auth.identity().user_id}});
-        return unauthorized(req.version(), AuthFailure::revoked);
-    }
-    const auto& user = auth.identity().user_id;
-
-    auto project = query_param(req.target(), "project_id");
-    if (!project) project = query_param(req.target(), "projectId");
-    if (project && !is_valid_id(*project)) {
-        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid project_id"}});
-        return refuse(http::status::bad_request, HttpRejection::bad_project_id,
-                      "project_id must be 1-64 characters of [A-Za-z0-9_-]");
-    }
-
-    auto last_id = query_param(req.target(), "last_id");
-    if (last_id && !is_valid_id(*last_id)) {
-        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid last_id"}});
-        return refuse(http::status::bad_request, HttpRejection::bad_request,
-                      "last_id must be 1-64 characters of [A-Za-z0-9_-]");
-    }
-
-    switch (ctx_.limiter.try_acquire(user, address)) {
-        case Admission::admitted:
-            break;
-        case Admission::over_total:
-            log::warn("limit_reached", {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
-            return refuse(http::status::service_unavailable, HttpRejection::over_capacity, "server is at capacity");
-        case Admission::over_user:
-            log::warn("limit_reached", {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
-            return refuse(http::status::too_many_requests, HttpRejection::over_user_limit,
-                          "too many connections for this user");
-        case Admission::over_address:
-            log::warn("limit_reached",
-                      {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
-            return refuse(http::status::too_many_requests, HttpRejection::over_address_limit,
-                          "too many connections from this address");
-    }
+    auto peer = admit(req, std::nullopt);
+    if (!peer) return;
 
     std::string response = "HTTP/1.1 101 Switching Protocols\r\n"
                            "Server: ws-gateway/" WSGW_VERSION "\r\n"
@@ -262,14 +283,27 @@ void HttpSession<Stream>::upgrade(Request&& req) {
     std::string early(static_cast<const char*>(rest.data()), rest.size());
 
     beast::get_lowest_layer(stream_).expires_never();
-    Identity identity = auth.identity();
-    const auto fingerprint = token_fingerprint(identity.token_id);
-    identity.token_id = std::string();  // an open socket keeps the 8-byte fingerprint, not the id
-    Peer peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), std::move(remote_),
-              last_id.value_or(std::string{})};
-    auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(peer),
+    auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(*peer),
                                                        std::move(keepalive_));
     session->start(std::move(response), std::move(early));
+}
+
+template <class Stream>
+void HttpSession<Stream>::events(Request&& req) {
+    // EventSource always asks for the stream; anything else is not an SSE client.
+    auto accept = req[http::field::accept];
+    if (accept.find("text/event-stream") == std::string_view::npos && accept.find("*/*") == std::string_view::npos)
+        return refuse(http::status::not_acceptable, HttpRejection::bad_request,
+                      "GET /events answers only Accept: text/event-stream");
+    // The browser's EventSource resumes by itself with Last-Event-ID; ?last_id= wins when both come.
+    std::optional<std::string> last_event_id;
+    if (auto h = req["Last-Event-ID"]; !h.empty()) last_event_id = std::string(h);
+    auto peer = admit(req, std::move(last_event_id));
+    if (!peer) return;
+    beast::get_lowest_layer(stream_).expires_never();
+    auto session = std::make_shared<SseSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(*peer),
+                                                        std::move(keepalive_));
+    session->start();
 }
 
 template <class Stream>

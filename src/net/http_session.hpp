@@ -1,8 +1,8 @@
 #pragma once
 // One HTTP connection before (or instead of) a WebSocket upgrade, over plain TCP or TLS: reads a
 // request with bounded size and time, answers /healthz, /readyz and /metrics, and for GET /ws
-// checks Origin, authenticates, admits under the connection limits and hands the stream to a
-// WsSession. Every refusal is a small JSON body.
+// and GET /events checks Origin, authenticates, admits under the connection limits and hands the
+// stream to a WsSession or an SseSession. Every refusal is a small JSON body.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "net/shard.hpp"
+#include "net/peer.hpp"
 #include "net/streams.hpp"
 
 namespace wsgw {
@@ -31,7 +32,12 @@ private:
     void read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle(Request&& req);
+    // What /ws and /events share: draining, Origin, token, revocation, project filter, last_id
+    // (`last_id` comes from a header; the query's wins), connection limits. Refuses and returns
+    // nothing, or returns who is connecting, with a limiter slot acquired for them.
+    std::optional<Peer> admit(const Request& req, std::optional<std::string> last_id);
     void upgrade(Request&& req);
+    void events(Request&& req);
     void reply(Response&& res);
     void reply_json(boost::beast::http::status status, std::string body, bool keep_alive);
     void refuse(boost::beast::http::status status, HttpRejection why, std::string_view reason);

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/asio/write.hpp>
 
+#include "net/catch_up.hpp"
 #include "net/logging.hpp"
 #include "wsgw/client_frames.hpp"
 #include "wsgw/close_codes.hpp"
@@ -119,37 +120,13 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
                             {"project_filter", peer_.project_filter},
                             {"tls", kIsTls<Stream>},
                             {"thread", shard_.index}});
-    catch_up();
+    catch_up(shard_, *this, peer_, ctx_.metrics);
     arm_timer();
     if (!early.empty()) {
         consume(early.data(), early.size());
         if (!reading()) return;
     }
     read();
-}
-
-template <class Stream>
-void WsSession<Stream>::catch_up() {
-    // This runs on the socket's thread right after registration, so every message is either
-    // already in the thread's window and cache (sent from there) or not yet fanned out here
-    // (delivered live): none is lost or sent twice across the seam.
-    const auto& user = peer_.identity.user_id;
-    if (!peer_.last_id.empty()) {
-        auto resumed = shard_.resume_to(*this, user, peer_.last_id, peer_.project_filter);
-        log::debug("ws_resume", {{"user", user}, {"last_id", peer_.last_id}, {"found", resumed.has_value()},
-                                 {"messages", resumed.value_or(0)}});
-        std::string().swap(peer_.last_id);
-        if (resumed) {
-            Metrics::add(ctx_.metrics.resume_hits);
-            Metrics::add(ctx_.metrics.resumed_messages, *resumed);
-            return;
-        }
-        Metrics::add(ctx_.metrics.resume_misses);
-        auto resync = std::make_shared<Outbound>();
-        resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
-        send(std::move(resync));
-    }
-    if (auto n = shard_.replay_to(*this, user, peer_.project_filter)) Metrics::add(ctx_.metrics.replayed, n);
 }
 
 template <class Stream>

@@ -14,6 +14,7 @@
 #include <string>
 #include <type_traits>
 
+#include "net/peer.hpp"
 #include "net/session.hpp"
 #include "net/shard.hpp"
 #include "net/streams.hpp"
@@ -22,15 +23,6 @@
 
 namespace wsgw {
 
-// Who is connecting, as established by the HTTP session before the upgrade.
-struct Peer {
-    Identity identity;  // its token_id is left empty: `token` stands for it
-    std::uint64_t token = 0;  // wsgw::token_fingerprint of the jti
-    std::string project_filter;
-    std::string address;  // client address (after trusted proxies): the per-address limit key
-    std::string remote;   // TCP peer "ip:port", for logs
-    std::string last_id;  // resume after this message (empty: a fresh connection); freed once used
-};
 
 using ShardTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                      boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
@@ -76,9 +68,6 @@ private:
     auto& socket();
 
     void on_upgraded(const boost::system::error_code& ec, std::string early);
-    // What a socket gets right after registration: what it missed since last_id, or the
-    // latest state of its projects.
-    void catch_up();
     void arm_timer();
     void on_timer();
     void read();

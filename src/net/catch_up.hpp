@@ -1,0 +1,42 @@
+#pragma once
+// What a socket gets right after it registers, whatever its transport: what it missed since
+// last_id, or (on a fresh connection, or an id the thread's window does not hold, then after a
+// resync frame) the latest state of its projects.
+//
+// It runs on the socket's thread right after registration, so every message is either already
+// in the thread's window and cache (sent from there) or not yet fanned out there (delivered
+// live): none is lost or sent twice across the seam.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "net/logging.hpp"
+#include "net/peer.hpp"
+#include "net/shard.hpp"
+#include "wsgw/client_frames.hpp"
+#include "wsgw/ws_frame.hpp"
+
+namespace wsgw {
+
+inline void catch_up(Shard& shard, Session& session, Peer& peer, Metrics& metrics) {
+    const auto& user = peer.identity.user_id;
+    if (!peer.last_id.empty()) {
+        auto resumed = shard.resume_to(session, user, peer.last_id, peer.project_filter);
+        log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", resumed.has_value()},
+                              {"messages", resumed.value_or(0)}});
+        std::string().swap(peer.last_id);
+        if (resumed) {
+            Metrics::add(metrics.resume_hits);
+            Metrics::add(metrics.resumed_messages, *resumed);
+            return;
+        }
+        Metrics::add(metrics.resume_misses);
+        // Framed for WebSocket like every queued item; an SSE session reads the JSON inside.
+        auto resync = std::make_shared<Outbound>();
+        resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
+        session.send(std::move(resync));
+    }
+    if (auto n = shard.replay_to(session, user, peer.project_filter)) Metrics::add(metrics.replayed, n);
+}
+
+}  // namespace wsgw
