@@ -15,9 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "net/peer.hpp"
-#include "net/session.hpp"
-#include "net/shard.hpp"
+#include "net/session_core.hpp"
 #include "net/streams.hpp"
 
 namespace wsgw {
@@ -28,7 +26,6 @@ public:
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `keepalive` holds the TLS context the stream was made with.
     SseSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> keepalive);
-    ~SseSession() override;
 
     // Writes the response head, then registers, catches up and starts listening for the end.
     void start();
@@ -36,7 +33,7 @@ public:
     void send(OutboundPtr item) override;
     void write_queued() override;
     void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
-    std::uint64_t token_fingerprint() const noexcept override { return peer_.token; }
+    std::uint64_t token_fingerprint() const noexcept override { return core_.peer.token; }
 
 private:
     using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -53,20 +50,13 @@ private:
 
     Stream stream_;
     Timer timer_;  // keep-alive and token expiry while open; the close deadline once closing
-    Shard& shard_;
-    GatewayContext& ctx_;
-    Peer peer_;
+    SessionCore core_;
     std::shared_ptr<void> keepalive_;
-    SendQueue queue_;
     std::string head_;                               // the response head, while it is written
     std::vector<boost::asio::const_buffer> buffers_;  // the events of the write in flight
     std::array<char, 64> discard_{};                 // whatever a client sends after its request
-    std::chrono::steady_clock::time_point opened_at_;
-    const char* close_reason_ = "";
     std::uint16_t close_code_ = 0;
     DisconnectReason close_why_ = DisconnectReason::client_close;
-    bool registered_ = false;
-    bool flush_scheduled_ = false;
     bool wrote_ = false;  // something went out since the last keep-alive tick
     bool closing_ = false;
     bool finished_ = false;

@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/asio/write.hpp>
 
-#include "net/catch_up.hpp"
 #include "net/logging.hpp"
 #include "wsgw/client_frames.hpp"
 #include "wsgw/close_codes.hpp"
@@ -64,19 +63,10 @@ WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx,
                              std::shared_ptr<void> keepalive)
     : stream_(take_transport<Stream>(std::move(stream))),
       timer_(shard.ioc.get_executor()),
-      shard_(shard),
-      ctx_(ctx),
-      peer_(std::move(peer)),
+      core_(shard, ctx, std::move(peer)),
       tls_(make_extras<Stream>(std::move(keepalive))),
-      queue_(ctx.send_queue),
       parser_(ctx.max_inbound_frame_bytes),
       inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
-
-template <class Stream>
-WsSession<Stream>::~WsSession() {
-    if (registered_ && !finished_) shard_.registry.remove(peer_.identity.user_id, this);
-    ctx_.limiter.release(peer_.identity.user_id, peer_.address);
-}
 
 template <class Stream>
 auto& WsSession<Stream>::socket() {
@@ -92,9 +82,9 @@ void WsSession<Stream>::start(std::string response, std::string early) {
     // Plain sockets are read only when readable (read()), which needs a non-blocking socket.
     if constexpr (!kIsTls<Stream>) socket().non_blocking(true, ec);
     scratch_ = std::make_unique<std::string>(std::move(response));
-    timer_.expires_after(ctx_.handshake_timeout);
+    timer_.expires_after(core_.ctx.handshake_timeout);
     timer_.async_wait([self = self()](const error_code& e) {
-        if (!e && !self->registered_) self->kill_socket();
+        if (!e && !self->core_.registered()) self->kill_socket();
     });
     asio::async_write(stream_, asio::buffer(*scratch_),
                       [self = self(), early = std::move(early)](const error_code& e, std::size_t) mutable {
@@ -105,22 +95,11 @@ void WsSession<Stream>::start(std::string response, std::string early) {
 template <class Stream>
 void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
     if (ec) {
-        log::debug("ws_handshake_failed", {{"remote", peer_.remote}, {"error", ec.message()}});
+        log::debug("ws_handshake_failed", {{"remote", core_.peer.remote}, {"error", ec.message()}});
         return kill_socket();
     }
     scratch_.reset();  // an open connection keeps no handshake bytes
-    opened_at_ = std::chrono::steady_clock::now();
-    shard_.registry.add(peer_.identity.user_id, peer_.project_filter, this);
-    registered_ = true;
-    ctx_.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
-    Metrics::add(ctx_.metrics.connections_total);
-    log::info("conn_open", {{"user", peer_.identity.user_id},
-                            {"remote", peer_.remote},
-                            {"address", peer_.address},
-                            {"project_filter", peer_.project_filter},
-                            {"tls", kIsTls<Stream>},
-                            {"thread", shard_.index}});
-    catch_up(shard_, *this, peer_, ctx_.metrics);
+    core_.open(*this, kIsTls<Stream>, "ws");
     arm_timer();
     if (!early.empty()) {
         consume(early.data(), early.size());
@@ -131,12 +110,7 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
 
 template <class Stream>
 void WsSession<Stream>::arm_timer() {
-    // One timer per socket serves keep-alive and token expiry: it wakes every ping interval,
-    // or at exp (+ leeway, as at the upgrade) if that comes first.
-    auto left = peer_.identity.expires_at + ctx_.auth.leeway - std::chrono::system_clock::now();
-    auto wait = std::min(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
-                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx_.ping_interval));
-    timer_.expires_after(wait);
+    timer_.expires_after(core_.next_tick());
     timer_.async_wait([self = self()](const error_code& ec) {
         if (!ec) self->on_timer();
     });
@@ -147,7 +121,7 @@ void WsSession<Stream>::on_timer() {
     if (closing_ || finished_) return;
     // No socket outlives its credentials: it is closed with 4001 so the client reconnects with
     // a fresh token.
-    if (std::chrono::system_clock::now() >= peer_.identity.expires_at + ctx_.auth.leeway)
+    if (core_.token_expired())
         return close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
     if (heard_) {
         heard_ = false;
@@ -179,7 +153,7 @@ void WsSession<Stream>::read() {
         // Read what is there now, then wait for readiness: no buffer and no read operation is
         // held while the socket is quiet. Trying before waiting also keeps an edge that fired
         // before the wait was queued from being missed.
-        auto& buffer = shard_.read_buffer;
+        auto& buffer = core_.shard.read_buffer;
         for (;;) {
             error_code ec;
             std::size_t n = stream_.read_some(asio::buffer(buffer), ec);
@@ -201,14 +175,14 @@ void WsSession<Stream>::consume(char* data, std::size_t size) {
     if (size > 0) heard_ = true;
     if (parser_.feed(data, size, *this)) return;
     const auto& error = parser_.error();
-    log::debug("ws_protocol_error", {{"user", peer_.identity.user_id}, {"remote", peer_.remote}, {"code", error.code},
+    log::debug("ws_protocol_error", {{"user", core_.peer.identity.user_id}, {"remote", core_.peer.remote}, {"code", error.code},
                                      {"error", error.reason}});
     auto why = error.code == close_code::too_big ? DisconnectReason::frame_too_big : DisconnectReason::protocol_error;
     if (!closing_) {
         close(error.code, error.reason, why, false);
     } else {
-        queue_.drop_unsent(SendQueue::Keep::replies);
-        if (!queue_.writing()) flush();
+        core_.queue.drop_unsent(SendQueue::Keep::replies);
+        if (!core_.queue.writing()) flush();
     }
     drop_after_close_ = true;  // nothing more is read; the socket goes once the close frame is out
     if (close_written_) finish({});
@@ -223,13 +197,13 @@ void WsSession<Stream>::on_message(ws::Opcode type, std::string_view data) {
         return close(close_code::unsupported_data, "binary frames are not accepted", DisconnectReason::binary_frame,
                      false);
     if (classify_client_text(data) == ClientFrame::ping) {
-        Metrics::add(ctx_.metrics.client_pings);
+        Metrics::add(core_.ctx.metrics.client_pings);
         auto pong = std::make_shared<Outbound>();
         pong->frame = ws::make_frame(ws::Opcode::text, make_pong(std::chrono::system_clock::now()));
         pong->type = MessageType::pong;
         send(std::move(pong));
     } else {
-        Metrics::add(ctx_.metrics.client_ignored);
+        Metrics::add(core_.ctx.metrics.client_ignored);
     }
 }
 
@@ -258,62 +232,46 @@ void WsSession<Stream>::on_close(std::uint16_t code, std::string_view) {
         closing_ = true;
         close_code_ = code;
         close_why_ = DisconnectReason::client_close;
-        timer_.expires_after(ctx_.handshake_timeout);
+        timer_.expires_after(core_.ctx.handshake_timeout);
         timer_.async_wait([self = self()](const error_code& ec) {
             if (!ec) self->finish(asio::error::timed_out);
         });
     }
     // The client is leaving: what it has not received yet is dropped and the close goes next,
     // after the answers to its pings that came before the close.
-    queue_.drop_unsent(SendQueue::Keep::replies);
-    if (!queue_.writing()) flush();
+    core_.queue.drop_unsent(SendQueue::Keep::replies);
+    if (!core_.queue.writing()) flush();
 }
 
 template <class Stream>
 void WsSession<Stream>::send(OutboundPtr item) {
-    if (!registered_ || closing_ || finished_) return;
-    switch (queue_.push(std::move(item))) {
-        case PushResult::queued:
-            if (!flush_scheduled_ && !queue_.writing()) {
-                flush_scheduled_ = true;
-                shard_.want_flush(shared_from_this());
-            }
-            break;
-        case PushResult::coalesced:
-            Metrics::add(ctx_.metrics.coalesced);
-            break;
-        case PushResult::overflow:
-            log::warn("slow_consumer", {{"user", peer_.identity.user_id},
-                                        {"remote", peer_.remote},
-                                        {"queued_messages", queue_.size()},
-                                        {"queued_bytes", queue_.bytes()}});
-            close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
-            break;
-    }
+    if (!core_.registered() || closing_ || finished_) return;
+    if (!core_.push(*this, std::move(item)))
+        close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
 }
 
 template <class Stream>
 void WsSession<Stream>::write_queued() {
-    flush_scheduled_ = false;
+    core_.flush_started();
     flush();
 }
 
 template <class Stream>
 void WsSession<Stream>::flush() {
-    if (finished_ || close_sent_ || queue_.writing()) return;
-    std::size_t n = queue_.begin_write(kMaxBatch);
+    if (finished_ || close_sent_ || core_.queue.writing()) return;
+    std::size_t n = core_.queue.begin_write(kMaxBatch);
     if (n == 0) {
         if (closing_) send_close();  // a flushing close waits for the queue to empty
         return;
     }
     FrameBuffers buffers;
-    for (std::size_t i = 0; i < n; ++i) buffers.add(queue_.in_flight_item(i).frame);
+    for (std::size_t i = 0; i < n; ++i) buffers.add(core_.queue.in_flight_item(i).frame);
     asio::async_write(stream_, buffers, [self = self()](const error_code& ec, std::size_t) { self->on_write(ec); });
 }
 
 template <class Stream>
 void WsSession<Stream>::on_write(const error_code& ec) {
-    queue_.end_write();
+    core_.queue.end_write();
     if (ec) return finish(ec);
     flush();
 }
@@ -325,14 +283,14 @@ void WsSession<Stream>::close(std::uint16_t code, const char* reason, Disconnect
     close_code_ = code;
     close_reason_ = reason;
     close_why_ = why;
-    if (!flush_first) queue_.drop_unsent(SendQueue::Keep::replies);
+    if (!flush_first) core_.queue.drop_unsent(SendQueue::Keep::replies);
     // A peer that stopped reading never lets the close frame (or the queue) out, and one that
     // never answers the close frame is not waited for: the deadline cuts both off.
-    timer_.expires_after(ctx_.handshake_timeout);
+    timer_.expires_after(core_.ctx.handshake_timeout);
     timer_.async_wait([self = self()](const error_code& ec) {
         if (!ec) self->finish(asio::error::timed_out);
     });
-    if (!queue_.writing()) flush();  // with a write in flight, on_write continues the flush
+    if (!core_.queue.writing()) flush();  // with a write in flight, on_write continues the flush
 }
 
 template <class Stream>
@@ -373,21 +331,7 @@ void WsSession<Stream>::finish(const error_code& ec) {
         why = close_why_;
     }
 
-    if (registered_) {
-        shard_.registry.remove(peer_.identity.user_id, this);
-        ctx_.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
-        ctx_.metrics.count_disconnect(why);
-        auto duration =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened_at_);
-        std::string error = why == DisconnectReason::error ? ec.message() : std::string();
-        log::info("conn_close", {{"user", peer_.identity.user_id},
-                                 {"remote", peer_.remote},
-                                 {"duration_ms", duration.count()},
-                                 {"code", code},
-                                 {"reason", to_string(why)},
-                                 {"error", error}});
-    }
-    queue_.drop_unsent();
+    core_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "ws");
     kill_socket();
 }
 

@@ -14,8 +14,7 @@
 #include <string>
 #include <type_traits>
 
-#include "net/peer.hpp"
-#include "net/session.hpp"
+#include "net/session_core.hpp"
 #include "net/shard.hpp"
 #include "net/streams.hpp"
 #include "wsgw/rate_limiter.hpp"
@@ -46,7 +45,6 @@ public:
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `keepalive` holds the TLS context the stream was made with.
     WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> keepalive);
-    ~WsSession() override;
 
     // Writes the 101 response (`response`: the whole HTTP head), then registers and starts
     // reading. `early` holds bytes the client sent after its request, parsed as frames.
@@ -55,7 +53,7 @@ public:
     void send(OutboundPtr item) override;
     void write_queued() override;
     void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
-    std::uint64_t token_fingerprint() const noexcept override { return peer_.token; }
+    std::uint64_t token_fingerprint() const noexcept override { return core_.peer.token; }
 
 private:
     // FrameSink
@@ -83,20 +81,14 @@ private:
 
     Transport stream_;
     ShardTimer timer_;  // keep-alive and token expiry while open; close deadline once closing
-    Shard& shard_;
-    GatewayContext& ctx_;
-    Peer peer_;
+    SessionCore core_;
     [[no_unique_address]] std::conditional_t<kIsTls<Stream>, TlsExtras, NoExtras> tls_;
-    SendQueue queue_;
     ws::FrameParser parser_;
     RateLimiter inbound_rate_;
     std::unique_ptr<std::string> scratch_;  // the 101 response, then the close frame, while each is written
-    std::chrono::steady_clock::time_point opened_at_;
     const char* close_reason_ = "";
     std::uint16_t close_code_ = 0;
     DisconnectReason close_why_ = DisconnectReason::client_close;
-    bool registered_ = false;
-    bool flush_scheduled_ = false;
     bool heard_ = false;             // a frame arrived since the last keep-alive tick
     bool ping_outstanding_ = false;  // a keep-alive ping went out and nothing came back yet
     bool closing_ = false;           // no more frames are queued

@@ -1,0 +1,54 @@
+#pragma once
+// What every client connection is to the rest of the gateway, whatever its transport (WebSocket,
+// Server-Sent Events): who it is, its thread, its bounded send queue, its registry entry, its
+// connection-limit slot, its open and close in metrics and logs, and when its keep-alive or
+// token expiry is due. A transport session owns one and adds only its wire.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "net/peer.hpp"
+#include "net/session.hpp"
+#include "net/shard.hpp"
+
+namespace wsgw {
+
+class SessionCore {
+public:
+    SessionCore(Shard& shard, GatewayContext& ctx, Peer peer)
+        : shard(shard), ctx(ctx), peer(std::move(peer)), queue(ctx.send_queue) {}
+    // Releases the connection-limit slot the HTTP session acquired for this peer.
+    ~SessionCore();
+    SessionCore(const SessionCore&) = delete;
+    SessionCore& operator=(const SessionCore&) = delete;
+
+    // Registers `self` for its user on this thread, counts and logs the open, and queues what
+    // it missed (catch_up). `transport` is logged for anything but WebSocket.
+    void open(Session& self, bool tls, const char* transport);
+    // Queues an item for `self`, having the shard flush it with the rest of the batch. False when
+    // the queue overflowed (logged): the caller closes the socket as a slow consumer.
+    bool push(Session& self, OutboundPtr item);
+    // The shard is flushing this socket now.
+    void flush_started() noexcept { flush_scheduled_ = false; }
+    // Unregisters, counts and logs the close (once; nothing for a socket that never opened).
+    void closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error, const char* transport);
+
+    bool registered() const noexcept { return registered_; }
+    // One timer per socket serves keep-alive and token expiry: it wakes every ping interval, or
+    // at exp (+ leeway, as at admission) if that comes first.
+    std::chrono::steady_clock::duration next_tick() const;
+    bool token_expired() const;
+
+    Shard& shard;
+    GatewayContext& ctx;
+    Peer peer;
+    SendQueue queue;
+
+private:
+    Session* self_ = nullptr;  // set by open()
+    std::chrono::steady_clock::time_point opened_at_;
+    bool registered_ = false;
+    bool flush_scheduled_ = false;
+};
+
+}  // namespace wsgw
