@@ -8,9 +8,13 @@
 
 #include "wsgw/channel.hpp"
 #include "wsgw/message.hpp"
+#include "wsgw/message_id.hpp"
 #include "wsgw/registry.hpp"
+#include "wsgw/resume_window.hpp"
 #include "wsgw/revocation_list.hpp"
 #include "wsgw/send_queue.hpp"
+#include "wsgw/sse_event.hpp"
+#include "wsgw/time_format.hpp"
 #include "wsgw/ws_frame.hpp"
 
 namespace {
@@ -123,6 +127,58 @@ void BM_TokenFingerprint(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(wsgw::token_fingerprint(jti));
 }
 
+// Once per message per I/O thread: keeping it in the resume window (a 150-byte frame). Arg 0:
+// users; arg 1: the byte bound in MiB. 1000 users in 64 MiB is the burst benchmark's steady
+// state (each user's own bound evicts); 10k users in 8 MiB evicts by bytes on every put, and
+// most puts create a user whose last entry another put just evicted. Reports the bytes the
+// window counts per retained message, bookkeeping included.
+void BM_ResumeWindowPut(benchmark::State& state) {
+    struct Item {
+        std::string id;
+    };
+    struct Traits {
+        static std::string_view id(const std::shared_ptr<const Item>& i) { return i->id; }
+        static std::string_view channel_project(const std::shared_ptr<const Item>&) { return {}; }
+    };
+    wsgw::ResumeWindow<std::shared_ptr<const Item>, Traits> window(
+        {std::chrono::seconds(300), 256, static_cast<std::size_t>(state.range(1)) << 20});
+    std::vector<std::string> users;
+    std::vector<std::shared_ptr<const Item>> items;
+    for (int i = 0; i < state.range(0); ++i) users.push_back("bench-user-" + std::to_string(i));
+    for (int i = 0; i < 4096; ++i)
+        items.push_back(std::make_shared<const Item>(
+            Item{wsgw::derived_message_id({wsgw::ChannelKind::user, "u", ""}, std::to_string(i))}));
+    auto now = std::chrono::steady_clock::time_point{};
+    std::size_t k = 0;
+    for (auto _ : state) {
+        window.put(users[k % users.size()], items[k % items.size()],
+                   wsgw::RetainedMeta{{}, wsgw::MessageType::notification, 150}, now);
+        ++k;
+    }
+    state.counters["bytes_per_retained_message"] =
+        static_cast<double>(window.bytes()) / static_cast<double>(std::max<std::size_t>(window.messages(), 1));
+    state.counters["retained_messages"] = static_cast<double>(window.messages());
+}
+
+// Once per message: its id when the publisher set none.
+void BM_DeriveMessageId(benchmark::State& state) {
+    const std::string raw = R"({"type":"notification","payload":{"title":"Build finished","body":"Project p1 is ready"}})";
+    const wsgw::Channel channel{wsgw::ChannelKind::user, "user_4567", ""};
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::derived_message_id(channel, raw));
+}
+
+// Once per message with an offset timestamp.
+void BM_TimestampToUtc(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::to_utc_rfc3339("2025-12-07T12:00:00.250+02:00"));
+}
+
+// Once per delivery to an SSE stream: the event's pieces, pointing into the shared frame.
+void BM_RenderSseEvent(benchmark::State& state) {
+    const auto frame = wsgw::ws::make_frame(
+        wsgw::ws::Opcode::text, R"({"type":"notification","id":"Xq3vL0d9aBc","payload":{"title":"x"},"timestamp":"t"})");
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::sse::render_event(frame));
+}
+
 BENCHMARK(BM_ValidateNotification);
 BENCHMARK(BM_ValidateLegacyProgress);
 BENCHMARK(BM_ValidatePhasedProgress);
@@ -135,5 +191,9 @@ BENCHMARK(BM_MakeServerFrame)->Arg(150)->Arg(2000);
 BENCHMARK(BM_ParseClientFrame);
 BENCHMARK(BM_RevocationCheckPerConnect)->Arg(0)->Arg(1000)->Arg(100'000);
 BENCHMARK(BM_TokenFingerprint);
+BENCHMARK(BM_ResumeWindowPut)->Args({1000, 64})->Args({10'000, 8});
+BENCHMARK(BM_DeriveMessageId);
+BENCHMARK(BM_TimestampToUtc);
+BENCHMARK(BM_RenderSseEvent);
 
 }  // namespace

@@ -4,7 +4,7 @@
 // every message, so every instance can keep the same window.
 //
 // Bounds: age (`window`), messages per user (`max_messages_per_user`), and bytes over all users
-// (`max_bytes`, counting each message's frame plus a fixed overhead per entry and per user); the
+// (`max_bytes`, counting each message's frame plus each entry's and each user's bookkeeping); the
 // oldest entries go first and every eviction is counted. A project_progress replaces the user's
 // previous progress of the same project (never across a project_completed of it): the replaced
 // entry stays as a marker holding only its id, so a client whose last message was that progress
@@ -13,11 +13,15 @@
 //
 // Pure and single-threaded: each I/O thread keeps its own window, fed by the fan-out it already
 // receives, so registration, resume and live delivery on that thread are ordered without locks.
+// It runs once per message per thread, so an entry is small (the item's own id and project are
+// read through `Traits`, not copied) and expiry needs no lookup.
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,16 +39,16 @@ struct ResumeLimits {
     bool enabled() const noexcept { return window.count() > 0 && max_messages_per_user > 0 && max_bytes > 0; }
 };
 
-// What the window needs to know of a message besides the message itself.
+// What the window needs to know of a message as it arrives.
 struct RetainedMeta {
-    std::string_view id;
-    std::string_view channel_project;  // the channel's project id: what a project filter matches
     std::string_view payload_project;  // the payload's project id: what progress is coalesced by
     MessageType type = MessageType::notification;
     std::size_t bytes = 0;             // the frame's size
 };
 
-template <class Item>
+// Traits::id(item) and Traits::channel_project(item) (what a project filter matches; empty for a
+// user-wide message) read the item's own strings.
+template <class Item, class Traits>
 class ResumeWindow {
 public:
     using Clock = std::chrono::steady_clock;
@@ -60,37 +64,24 @@ public:
             bytes_ += kUserOverhead;
         }
         UserWindow& w = u->second;
-        if (meta.type == MessageType::project_progress && !meta.payload_project.empty()) {
-            if (auto p = w.latest_progress.find(meta.payload_project); p != w.latest_progress.end()) {
-                if (Entry* previous = w.at(p->second); previous && previous->item) {
-                    // The replaced progress becomes a marker: its id stays findable, its bytes go.
-                    bytes_ -= previous->bytes - previous->id.size();
-                    previous->bytes = previous->id.size();
-                    previous->item.reset();
-                    --w.live;
-                    --live_;
-                    ++w.markers;
-                    ++coalesced_;
-                }
-            }
+        const bool progress = meta.type == MessageType::project_progress && !meta.payload_project.empty();
+        if (progress) {
+            if (auto p = w.latest_progress.find(meta.payload_project); p != w.latest_progress.end())
+                if (Entry* previous = w.at(p->second); previous && previous->item) to_marker(w, *previous);
         }
-        const std::uint64_t seq = w.next_seq++;
-        // The frame, and the entry's own strings as if none fit inside the string object.
-        const std::size_t counted = meta.bytes + meta.id.size() + meta.channel_project.size();
-        w.entries.push_back(Entry{std::move(item), std::string(meta.id), std::string(meta.channel_project), now,
-                                  counted, seq});
+        const std::uint64_t seq = w.front_seq + w.entries.size();
+        w.entries.push_back(Entry{std::move(item), nullptr, now, static_cast<std::uint32_t>(meta.bytes)});
         ++w.live;
         ++live_;
-        bytes_ += counted + kEntryOverhead;
-        order_.push_back(Ref{&u->first, seq});
-        bytes_ += sizeof(Ref);
+        bytes_ += meta.bytes + kEntryOverhead + sizeof(Ref);
+        order_.push_back(Ref{&u->second, &u->first, seq});
         ++w.refs;
-        if (meta.type == MessageType::project_progress && !meta.payload_project.empty()) {
+        if (progress) {
             w.latest_progress[std::string(meta.payload_project)] = seq;
             // Projects whose latest progress has left the window need no entry here.
             if (w.latest_progress.size() > limits_.max_messages_per_user)
                 std::erase_if(w.latest_progress, [&w](const auto& p) { return w.at(p.second) == nullptr; });
-        } else if (meta.type == MessageType::project_completed) {
+        } else if (meta.type == MessageType::project_completed && !w.latest_progress.empty()) {
             w.latest_progress.erase(std::string(meta.payload_project));  // never coalesce across it
         }
 
@@ -115,13 +106,14 @@ public:
         const auto& entries = u->second.entries;
         // The latest entry with that id: byte-identical publishes share an id (wsgw/message_id.hpp).
         std::size_t i = entries.size();
-        while (i > 0 && entries[i - 1].id != last_id) --i;
+        while (i > 0 && id_of(entries[i - 1]) != last_id) --i;
         if (i == 0) return std::nullopt;
         std::vector<Item> out;
         for (; i < entries.size(); ++i) {
             const Entry& e = entries[i];
             if (!e.item) continue;
-            if (!project_filter.empty() && !e.channel_project.empty() && e.channel_project != project_filter) continue;
+            const std::string_view project = Traits::channel_project(e.item);
+            if (!project_filter.empty() && !project.empty() && project != project_filter) continue;
             out.push_back(e.item);
         }
         return out;
@@ -135,81 +127,97 @@ public:
 
 private:
     struct Entry {
-        Item item;  // empty for a marker
-        std::string id;
-        std::string channel_project;
+        Item item;                            // empty for a marker
+        std::unique_ptr<std::string> marker;  // a marker's id (the item that held it is gone)
         Clock::time_point at;
-        std::size_t bytes;
-        std::uint64_t seq;
+        std::uint32_t bytes;                  // the frame's size while the item is held
     };
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
     struct UserWindow {
-        std::deque<Entry> entries;  // seq order, contiguous: entries[i].seq == entries.front().seq + i
-        std::uint64_t next_seq = 0;
+        std::deque<Entry> entries;  // arrival order; entries[i] has sequence number front_seq + i
+        std::uint64_t front_seq = 0;
         std::size_t live = 0;
         std::size_t markers = 0;
         std::size_t refs = 0;  // places in order_ that name this user
         std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> latest_progress;
         Entry* at(std::uint64_t seq) {
-            if (entries.empty() || seq < entries.front().seq) return nullptr;
-            auto i = seq - entries.front().seq;
-            return i < entries.size() ? &entries[i] : nullptr;
+            if (seq < front_seq || seq - front_seq >= entries.size()) return nullptr;
+            return &entries[seq - front_seq];
         }
     };
     using Users = std::unordered_map<std::string, UserWindow, Hash, std::equal_to<>>;
+    // Every entry in arrival order (so also age order). Map nodes do not move while the user is
+    // in the map, so the window and its key are held by address.
+    struct Ref {
+        UserWindow* window;
+        const std::string* user;
+        std::uint64_t seq;
+    };
 
 public:
     // Bytes counted on top of the frames: each entry, and each user's map node, queue and its
     // first block (libstdc++ allocates 512 bytes for a deque's first elements).
     static constexpr std::size_t kEntryOverhead = sizeof(Entry);
-    static constexpr std::size_t kMarkersPerMessage = 8;
     static constexpr std::size_t kUserOverhead = sizeof(typename Users::value_type) + 64 + 512;
+    static constexpr std::size_t kMarkersPerMessage = 8;
+    // A marker's own bytes: its id string on the heap.
+    static constexpr std::size_t kMarkerOverhead = sizeof(std::string) + 16;
 
 private:
-    // Every entry in arrival order (so also age order), naming its user by the map's key, which
-    // stays put while the user is in the map.
-    struct Ref {
-        const std::string* user;
-        std::uint64_t seq;
-    };
+    static std::string_view id_of(const Entry& e) { return e.item ? Traits::id(e.item) : std::string_view(*e.marker); }
+
+    void to_marker(UserWindow& w, Entry& e) {
+        // The replaced progress becomes a marker: its id stays findable, its frame goes.
+        e.marker = std::make_unique<std::string>(Traits::id(e.item));
+        bytes_ -= e.bytes;
+        bytes_ += kMarkerOverhead + e.marker->size();
+        e.bytes = 0;
+        e.item = Item{};
+        --w.live;
+        --live_;
+        ++w.markers;
+        ++coalesced_;
+    }
 
     void pop_front(UserWindow& w) {
         Entry& e = w.entries.front();
         if (e.item) {
             --w.live;
             --live_;
+            bytes_ -= e.bytes;
         } else {
             --w.markers;
+            bytes_ -= kMarkerOverhead + e.marker->size();
         }
-        bytes_ -= e.bytes + kEntryOverhead;
+        bytes_ -= kEntryOverhead;
         w.entries.pop_front();
+        ++w.front_seq;
     }
 
     // Drops the oldest entry of the whole window (unless its user already dropped it).
     void evict_oldest(bool count) {
-        Ref ref = order_.front();
+        const Ref ref = order_.front();
         order_.pop_front();
         bytes_ -= sizeof(Ref);
-        auto u = users_.find(*ref.user);
-        UserWindow& w = u->second;
-        if (!w.entries.empty() && w.entries.front().seq == ref.seq) {
+        UserWindow& w = *ref.window;
+        if (!w.entries.empty() && w.front_seq == ref.seq) {
             pop_front(w);
             if (count) ++evictions_;
         }
         if (--w.refs == 0 && w.entries.empty()) {
             bytes_ -= kUserOverhead;
-            users_.erase(u);
+            users_.erase(users_.find(*ref.user));
         }
     }
 
     void expire(Clock::time_point now) {
         while (!order_.empty()) {
-            auto u = users_.find(*order_.front().user);
-            const UserWindow& w = u->second;
-            const bool dropped = w.entries.empty() || w.entries.front().seq != order_.front().seq;
+            const Ref& ref = order_.front();
+            const UserWindow& w = *ref.window;
+            const bool dropped = w.entries.empty() || w.front_seq != ref.seq;
             if (!dropped && now - w.entries.front().at < limits_.window) break;
             evict_oldest(/*count=*/false);  // age is the window doing its job, not an eviction
         }

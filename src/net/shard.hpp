@@ -67,6 +67,12 @@ struct Delivery {
     std::string id;          // the message id the frame carries
 };
 
+// How the resume window reads a delivery's id and channel project without copying them.
+struct DeliveryTraits {
+    static std::string_view id(const std::shared_ptr<const Delivery>& d) { return d->id; }
+    static std::string_view channel_project(const std::shared_ptr<const Delivery>& d) { return d->project_id; }
+};
+
 struct Shard {
     Shard(std::size_t index, ReplayLimits replay_limits, ResumeLimits resume_limits)
         : index(index),
@@ -99,7 +105,7 @@ struct Shard {
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
-    ResumeWindow<std::shared_ptr<const Delivery>> resume;
+    ResumeWindow<std::shared_ptr<const Delivery>, DeliveryTraits> resume;
     struct {
         std::int64_t messages = 0, bytes = 0;
         std::uint64_t evictions = 0;
@@ -119,8 +125,7 @@ inline std::size_t Shard::deliver(const std::shared_ptr<const Delivery>& d) {
     const auto now = std::chrono::steady_clock::now();
     if (type == MessageType::project_progress || type == MessageType::project_completed)
         replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed, now);
-    resume.put(d->user_id, d,
-               RetainedMeta{d->id, d->project_id, d->outbound.project_id, type, d->outbound.frame.size()}, now);
+    resume.put(d->user_id, d, RetainedMeta{d->outbound.project_id, type, d->outbound.frame.size()}, now);
     return registry.for_each_target(d->user_id, d->project_id,
                                     [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
 }

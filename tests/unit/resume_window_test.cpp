@@ -17,9 +17,6 @@ using namespace std::chrono;
 using Clock = std::chrono::steady_clock;
 const Clock::time_point t0{};
 
-// Items are the message ids themselves, so results read as lists of ids.
-using Window = wsgw::ResumeWindow<std::shared_ptr<const std::string>>;
-
 struct Msg {
     std::string id;
     MessageType type = MessageType::notification;
@@ -28,9 +25,14 @@ struct Msg {
     std::size_t bytes = 100;
 };
 
+struct MsgTraits {
+    static std::string_view id(const std::shared_ptr<const Msg>& m) { return m->id; }
+    static std::string_view channel_project(const std::shared_ptr<const Msg>& m) { return m->channel_project; }
+};
+using Window = wsgw::ResumeWindow<std::shared_ptr<const Msg>, MsgTraits>;
+
 void put(Window& w, const std::string& user, const Msg& m, Clock::time_point at = t0) {
-    w.put(user, std::make_shared<const std::string>(m.id),
-          RetainedMeta{m.id, m.channel_project, m.payload_project, m.type, m.bytes}, at);
+    w.put(user, std::make_shared<const Msg>(m), RetainedMeta{m.payload_project, m.type, m.bytes}, at);
 }
 
 Msg progress(const std::string& id, const std::string& project) {
@@ -45,7 +47,7 @@ std::optional<std::vector<std::string>> since(Window& w, const std::string& user
     auto items = w.since(user, last, filter, at);
     if (!items) return std::nullopt;
     std::vector<std::string> ids;
-    for (const auto& i : *items) ids.push_back(*i);
+    for (const auto& i : *items) ids.push_back(i->id);
     return ids;
 }
 
@@ -126,7 +128,8 @@ TEST(ResumeWindow, ReleasesEverythingOnceItAllAgesOut) {
     put(w, "late", {"z"}, t0 + 11s);
     EXPECT_EQ(w.messages(), 1u);
     EXPECT_EQ(w.users(), 1u);
-    EXPECT_EQ(w.bytes(), Window::kUserOverhead + Window::kEntryOverhead + 100 + 1 + sizeof(void*) * 2);
+    EXPECT_EQ(w.bytes(), Window::kUserOverhead + Window::kEntryOverhead + 100 + 3 * sizeof(void*))
+        << "one user, one entry, its frame and its place in the eviction order";
 }
 
 TEST(ResumeWindow, CoalescesProgressPerProjectButKeepsTheIdFindable) {
