@@ -62,6 +62,19 @@ TEST(ResumeWindow, ReturnsWhatCameAfterTheLastIdInOrder) {
     EXPECT_EQ(since(w, "u1", "x"), std::nullopt) << "another user's id is unknown here";
 }
 
+// The seam: a socket resumes right after it registers, on the thread that feeds the window, so
+// a message is either in what since() returns (it arrived before) or delivered live (after),
+// never both.
+TEST(ResumeWindow, AMessageArrivingAfterAResumeIsNotPartOfIt) {
+    Window w({});
+    put(w, "u1", {"a"});
+    put(w, "u1", {"b"});
+    auto resumed = since(w, "u1", "a");
+    put(w, "u1", {"c"});  // fanned out live to the now registered socket
+    EXPECT_EQ(resumed, Ids{"b"});
+    EXPECT_EQ(since(w, "u1", "b"), Ids{"c"}) << "and the next resume starts after it";
+}
+
 TEST(ResumeWindow, AnUnknownIdIsAMiss) {
     Window w({});
     put(w, "u1", {"a"});
