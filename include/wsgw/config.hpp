@@ -76,6 +76,7 @@ struct Config {
     std::uint64_t resume_window_s = 300;
     std::uint64_t resume_max_messages_per_user = 256;
     std::uint64_t resume_max_bytes = 64 * 1024 * 1024;
+    std::uint64_t resume_wait_ms = 500;
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;

@@ -119,6 +119,15 @@ public:
         return out;
     }
 
+    // Whether the message `id` of `user` is in the window (as a message or a marker).
+    bool holds(std::string_view user, std::string_view id) const {
+        auto u = users_.find(user);
+        if (u == users_.end()) return false;
+        for (auto e = u->second.entries.rbegin(); e != u->second.entries.rend(); ++e)
+            if (id_of(*e) == id) return true;
+        return false;
+    }
+
     std::size_t messages() const noexcept { return live_; }
     std::size_t bytes() const noexcept { return bytes_; }
     std::size_t users() const noexcept { return users_.size(); }

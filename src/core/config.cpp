@@ -282,6 +282,8 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::resume_max_messages_per_user, 0, 100'000>, show_uint<&Config::resume_max_messages_per_user>},
     {"resume_max_bytes", "Bytes the resume window may hold in all (frames and bookkeeping); the oldest messages go first; 0 turns resume off.",
      false, set_uint<&Config::resume_max_bytes, 0, 64 * 1024 * kMiB>, show_uint<&Config::resume_max_bytes>},
+    {"resume_wait_ms", "How long a resuming client waits for a last_id this instance has not received yet (it may lag the instance the client left) before it gets a resync.",
+     false, set_uint<&Config::resume_wait_ms, 0, 10'000>, show_uint<&Config::resume_wait_ms>},
 };
 
 const ConfigOption* find_option(std::string_view key) {

@@ -57,6 +57,7 @@ Gateway::Gateway(const Config& config)
     ctx_.client_messages_burst = static_cast<double>(config.client_messages_burst);
     ctx_.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
     ctx_.ping_interval = std::chrono::milliseconds(config.ws_ping_interval_ms);
+    ctx_.resume_wait = std::chrono::milliseconds(config.resume_wait_ms);
     ctx_.demo_enabled = config.demo_enabled;
     if (!config.tls_cert_file.empty())
         ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);

@@ -2,6 +2,9 @@
 
 #include "net/catch_up.hpp"
 #include "net/logging.hpp"
+#include "net/streams.hpp"
+
+#include <boost/asio/basic_waitable_timer.hpp>
 
 namespace wsgw {
 
@@ -11,7 +14,23 @@ SessionCore::~SessionCore() {
     ctx.limiter.release(peer.identity.user_id, peer.address);
 }
 
-void SessionCore::open(Session& self, bool tls, const char* transport) {
+void SessionCore::open(Session& self, bool tls, const char* transport, std::function<void()> opened) {
+    // Until registration, opened_at_ holds when the wait for last_id began.
+    const auto now = std::chrono::steady_clock::now();
+    if (opened_at_ == std::chrono::steady_clock::time_point{}) opened_at_ = now;
+    const auto wait = std::min<std::chrono::steady_clock::duration>(ctx.resume_wait, ctx.handshake_timeout / 2);
+    if (!peer.last_id.empty() && now - opened_at_ < wait && !shard.resume.holds(peer.identity.user_id, peer.last_id)) {
+        // Looked at again shortly: the timer lives only while a socket waits.
+        using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                        boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
+        auto timer = std::make_shared<Timer>(shard.ioc.get_executor());
+        timer->expires_after(std::chrono::milliseconds(10));
+        timer->async_wait([this, keep = self.shared_from_this(), timer, tls, transport,
+                           opened = std::move(opened)](const boost::system::error_code& ec) mutable {
+            if (!ec) open(*keep, tls, transport, std::move(opened));
+        });
+        return;
+    }
     self_ = &self;
     opened_at_ = std::chrono::steady_clock::now();
     shard.registry.add(peer.identity.user_id, peer.project_filter, &self);
@@ -26,6 +45,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport) {
                             {"thread", shard.index},
                             {"transport", transport}});
     catch_up(shard, self, peer, ctx.metrics);
+    opened();
 }
 
 bool SessionCore::push(Session& self, OutboundPtr item) {

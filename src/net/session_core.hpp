@@ -5,6 +5,7 @@
 // token expiry is due. A transport session owns one and adds only its wire.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "net/peer.hpp"
@@ -22,9 +23,13 @@ public:
     SessionCore(const SessionCore&) = delete;
     SessionCore& operator=(const SessionCore&) = delete;
 
-    // Registers `self` for its user on this thread, counts and logs the open, and queues what
-    // it missed (catch_up). `transport` is logged for anything but WebSocket.
-    void open(Session& self, bool tls, const char* transport);
+    // Registers `self` for its user on this thread, counts and logs the open, queues what it
+    // missed (catch_up), then calls `opened`. A client resuming from an id this thread has not
+    // received yet may come from an instance that is ahead of this one: registration waits for
+    // the id (up to ctx.resume_wait, and half the handshake timeout), so that what it missed is
+    // sent from the window and nothing it already has arrives live; past the wait, it gets a
+    // resync. `transport` is logged.
+    void open(Session& self, bool tls, const char* transport, std::function<void()> opened);
     // Queues an item for `self`, having the shard flush it with the rest of the batch. False when
     // the queue overflowed (logged): the caller closes the socket as a slow consumer.
     bool push(Session& self, OutboundPtr item);

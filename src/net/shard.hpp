@@ -45,6 +45,7 @@ struct GatewayContext {
     double client_messages_burst = 20;
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds ping_interval{25'000};
+    std::chrono::milliseconds resume_wait{500};
     bool demo_enabled = false;
     std::shared_ptr<TlsContextStore> tls;  // null: plain ws:// and http://
     ConnectionLimiter limiter;

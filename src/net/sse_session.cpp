@@ -63,9 +63,10 @@ template <class Stream>
 void SseSession<Stream>::on_head_written(const error_code& ec) {
     if (ec) return finish(ec);
     std::string().swap(head_);
-    core_.open(*this, kIsTls<Stream>, "sse");
-    arm_timer();
-    read();
+    core_.open(*this, kIsTls<Stream>, "sse", [self = self()] {
+        self->arm_timer();
+        self->read();
+    });
 }
 
 template <class Stream>

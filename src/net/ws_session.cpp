@@ -99,13 +99,14 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
         return kill_socket();
     }
     scratch_.reset();  // an open connection keeps no handshake bytes
-    core_.open(*this, kIsTls<Stream>, "ws");
-    arm_timer();
-    if (!early.empty()) {
-        consume(early.data(), early.size());
-        if (!reading()) return;
-    }
-    read();
+    core_.open(*this, kIsTls<Stream>, "ws", [self = self(), early = std::move(early)]() mutable {
+        self->arm_timer();
+        if (!early.empty()) {
+            self->consume(early.data(), early.size());
+            if (!self->reading()) return;
+        }
+        self->read();
+    });
 }
 
 template <class Stream>

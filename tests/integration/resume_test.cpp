@@ -137,6 +137,23 @@ TEST_F(ResumeTest, AFilteredSocketResumesOnlyItsProjectAndUserWideMessages) {
     EXPECT_TRUE(c.silent_for(300ms));
 }
 
+// The client left an instance that is ahead of this one: its last id reaches this instance a
+// moment after the client does. Registration waits for it (resume_wait_ms), so the client gets
+// exactly what follows it: no resync, nothing it already had.
+TEST_F(ResumeTest, WaitsForALastIdThisInstanceHasNotReceivedYet) {
+    auto user = unique_user("res");
+    WsClient c;
+    ASSERT_TRUE(c.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=n5"));
+    for (int i = 1; i <= 10; ++i) ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(i, true)), 2);
+    for (int i = 6; i <= 10; ++i) {
+        auto g = next_message(c);
+        ASSERT_EQ(g.type, "notification") << "a resync or nothing instead of message " << i;
+        EXPECT_EQ(g.seq, i);
+    }
+    EXPECT_TRUE(c.silent_for(300ms));
+    EXPECT_EQ(b_.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
+}
+
 TEST_F(ResumeTest, RefusesAMalformedLastId) {
     WsClient c;
     EXPECT_FALSE(c.connect(a_.port(), "/ws?token=" + make_token(unique_user()) + "&last_id=a%20b"));
