@@ -13,6 +13,9 @@ namespace wsgw::test {
 // A loopback TCP port that was free a moment ago.
 std::uint16_t free_port();
 
+// A blocking TCP socket connected to 127.0.0.1:`port`, or -1 when nothing accepts there.
+int connect_loopback(std::uint16_t port);
+
 // Starts `argv` with `env` added to (and overriding) the current environment; stdout and stderr
 // go to `log_path` (or are discarded when empty). Returns the pid.
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,

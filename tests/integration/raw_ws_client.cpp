@@ -9,6 +9,8 @@
 
 #include <stdexcept>
 
+#include "process_util.hpp"
+
 namespace wsgw::test {
 
 namespace {
@@ -24,13 +26,8 @@ RawWsClient::~RawWsClient() {
 int RawWsClient::upgrade(std::uint16_t port, const std::string& target, const std::string& extra_headers,
                          const std::string& after_request, const std::string& version,
                          std::chrono::milliseconds timeout) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
+    fd_ = connect_loopback(port);
+    if (fd_ < 0) return 0;
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string request = "GET " + target +

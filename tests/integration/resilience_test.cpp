@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <thread>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "gateway_process.hpp"
@@ -180,14 +181,25 @@ private:
     pid_t pid_;
 };
 
-TEST(ResilienceTest, SentinelFailoverMovesTheSubscriptionToTheNewMaster) {
+// A master, its replica and one sentinel watching them as "wsgw".
+struct SentinelGroup {
     TempDir dir;
     RedisServer master;
-    RedisServer replica(0, "--replicaof 127.0.0.1 " + std::to_string(master.port()));
-    Sentinel sentinel(dir, master.port());
-    ASSERT_TRUE(eventually(
-        [&] { return master.command("INFO replication").find("connected_slaves:1") != std::string::npos; }, 10s))
-        << "the replica never synced";
+    RedisServer replica{0, "--replicaof 127.0.0.1 " + std::to_string(master.port())};
+    Sentinel sentinel{dir, master.port()};
+
+    // The sentinel can promote the replica only once it has synced.
+    bool synced() {
+        return eventually(
+            [&] { return master.command("INFO replication").find("connected_slaves:1") != std::string::npos; }, 10s);
+    }
+    std::tuple<RedisServer&, RedisServer&, Sentinel&> parts() { return {master, replica, sentinel}; }
+};
+
+TEST(ResilienceTest, SentinelFailoverMovesTheSubscriptionToTheNewMaster) {
+    SentinelGroup group;
+    ASSERT_TRUE(group.synced()) << "the replica never synced";
+    auto [master, replica, sentinel] = group.parts();
 
     GatewayProcess gw("redis://127.0.0.1:1/0", {{"WSGW_REDIS_SENTINELS", "127.0.0.1:" + std::to_string(sentinel.port())},
                                                 {"WSGW_REDIS_SENTINEL_MASTER", "wsgw"},
@@ -232,12 +244,9 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 }
 
 TEST(ResilienceTest, SentinelWatchIsSetUpAgainWhenItsConnectionDropsAndStillCatchesAFailover) {
-    TempDir dir;
-    RedisServer master;
-    RedisServer replica(0, "--replicaof 127.0.0.1 " + std::to_string(master.port()));
-    Sentinel sentinel(dir, master.port());
-    ASSERT_TRUE(eventually(
-        [&] { return master.command("INFO replication").find("connected_slaves:1") != std::string::npos; }, 10s));
+    SentinelGroup group;
+    ASSERT_TRUE(group.synced()) << "the replica never synced";
+    auto [master, replica, sentinel] = group.parts();
     GatewayProcess gw("redis://127.0.0.1:1/0", sentinel_env(sentinel));
     ASSERT_TRUE(eventually([&] { return count_of(gw.log(), "\"event\":\"redis_sentinel_watching\"") == 1; }))
         << gw.log();

@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 
+#include "process_util.hpp"
+
 namespace wsgw::test {
 
 SseClient::~SseClient() {
@@ -32,13 +34,8 @@ bool SseClient::read_more(std::chrono::steady_clock::time_point deadline) {
 
 int SseClient::open(std::uint16_t port, const std::string& target, const std::string& extra_headers,
                     const std::string& accept, std::chrono::milliseconds timeout) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 0;
+    fd_ = connect_loopback(port);
+    if (fd_ < 0) return 0;
     std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
                           (accept.empty() ? "" : "Accept: " + accept + "\r\n") + extra_headers + "\r\n";
     ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
