@@ -77,12 +77,16 @@ struct Config {
     std::uint64_t resume_max_messages_per_user = 256;
     std::uint64_t resume_max_bytes = 64 * 1024 * 1024;
     std::uint64_t resume_wait_ms = 500;
+    std::string redis_cluster_nodes;
+    std::uint64_t redis_cluster_refresh_ms = 5'000;
+    std::string instance_id;  // empty: a random one per start
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;
     RedisEndpoint redis;
     std::string jwt_public_key;  // PEM, read from jwt_public_key_file
     std::vector<RedisEndpoint> sentinels;  // from redis_sentinels and redis_sentinel_password
+    std::vector<RedisEndpoint> cluster_seeds;  // from redis_cluster_nodes, with redis_url's credentials
 };
 
 struct ConfigOption {
@@ -114,7 +118,7 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error);
 std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
 // "host:port,host:port" (IPv6 as [addr]:port); empty gives an empty list.
-std::optional<std::vector<RedisEndpoint>> parse_sentinels(std::string_view text, std::string& error);
+std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text, std::string& error);
 
 // key -> value for the start-up log line: secrets and the Redis password are redacted.
 std::vector<std::pair<std::string, std::string>> describe(const Config& config);

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "wsgw/auth.hpp"
@@ -70,6 +71,11 @@ struct Metrics {
     Counter redis_probes_ok{0};
     Counter redis_probe_failures{0};
     std::atomic<std::uint64_t> redis_probe_rtt_us{0};  // last successful probe
+    // Redis Cluster: moves from one node to another, topology reads, healthy nodes last seen.
+    Counter redis_node_switches{0};
+    Counter redis_topology_refreshes_ok{0};
+    Counter redis_topology_refreshes_failed{0};
+    std::atomic<std::uint64_t> redis_cluster_nodes{0};
     Counter replayed{0};
     std::array<Counter, kControlActionCount> control_commands{};
     std::array<Counter, kControlErrorCount> control_rejected{};
@@ -87,6 +93,9 @@ struct Metrics {
     std::atomic<std::int64_t> resume_retained_bytes{0};
 
     static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
+    // The Redis node subscribed to ("host:port"; empty while none), for wsgw_redis_node.
+    void set_redis_node(std::string node);
+    std::string redis_node() const;
     void count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept;
     void count_dropped(DropReason r) noexcept { add(dropped[static_cast<std::size_t>(r)]); }
     void count_auth_failure(AuthFailure f) noexcept { add(auth_failures[static_cast<std::size_t>(f)]); }
@@ -94,6 +103,10 @@ struct Metrics {
     void count_http_rejection(HttpRejection r) noexcept { add(http_rejections[static_cast<std::size_t>(r)]); }
     void count_control(ControlAction a) noexcept { add(control_commands[static_cast<std::size_t>(a)]); }
     void count_control_rejected(ControlError e) noexcept { add(control_rejected[static_cast<std::size_t>(e)]); }
+
+private:
+    mutable std::mutex redis_node_mutex_;
+    std::string redis_node_;
 };
 
 std::string render_prometheus(const Metrics& m);

@@ -1,5 +1,7 @@
 #pragma once
 // Small text helpers shared by the parsers of the core library.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +11,8 @@ namespace wsgw {
 std::string_view trim(std::string_view s) noexcept;
 std::string to_lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// A decimal number made of digits only (no sign, no spaces), or nullopt.
+std::optional<std::uint64_t> to_uint(std::string_view s) noexcept;
 
 // Calls fn(item) for every trimmed, non-empty item of a `sep`-separated list.
 template <class Fn>

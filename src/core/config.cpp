@@ -11,12 +11,6 @@ namespace wsgw {
 
 namespace {
 
-std::optional<std::uint64_t> to_uint(std::string_view s) {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
 
 template <std::uint64_t Config::*Field, std::uint64_t Min, std::uint64_t Max>
 std::optional<std::string> set_uint(Config& c, std::string_view v) {
@@ -124,10 +118,29 @@ std::string show_demo(const Config& c) { return c.demo_enabled ? "true" : "false
 
 std::optional<std::string> set_sentinels(Config& c, std::string_view v) {
     std::string err;
-    auto list = parse_sentinels(v, err);
+    auto list = parse_endpoints(v, err);
     if (!list) return err;
     c.redis_sentinels = std::string(trim(v));
     c.sentinels = std::move(*list);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_cluster_nodes(Config& c, std::string_view v) {
+    std::string err;
+    auto list = parse_endpoints(v, err);
+    if (!list) return err;
+    c.redis_cluster_nodes = std::string(trim(v));
+    c.cluster_seeds = std::move(*list);
+    return std::nullopt;
+}
+
+std::optional<std::string> set_instance_id(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v.size() > 128) return std::string("must be at most 128 characters");
+    for (char ch : v)
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f || ch == '"' || ch == '\\')
+            return std::string("must not contain spaces, quotes, backslashes or control characters");
+    c.instance_id = std::string(v);
     return std::nullopt;
 }
 
@@ -284,6 +297,14 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::resume_max_bytes, 0, 64 * 1024 * kMiB>, show_uint<&Config::resume_max_bytes>},
     {"resume_wait_ms", "How long a resuming client waits for a last_id this instance has not received yet (it may lag the instance the client left) before it gets a resync.",
      false, set_uint<&Config::resume_wait_ms, 0, 10'000>, show_uint<&Config::resume_wait_ms>},
+    {"redis_cluster_nodes",
+     "Comma-separated seed nodes of a Redis Cluster (host:port); when set, the gateway discovers the cluster and subscribes to one node of it, with redis_url's password.",
+     false, set_cluster_nodes, show_text<&Config::redis_cluster_nodes>},
+    {"redis_cluster_refresh_ms", "Interval of the cluster topology refresh (also refreshed on every reconnect).", false,
+     set_uint<&Config::redis_cluster_refresh_ms, 100, 3'600'000>, show_uint<&Config::redis_cluster_refresh_ms>},
+    {"instance_id",
+     "This instance's name in logs and in the spread of instances over cluster nodes (e.g. the pod name); empty: random per start.",
+     false, set_instance_id, show_text<&Config::instance_id>},
 };
 
 const ConfigOption* find_option(std::string_view key) {
@@ -449,7 +470,7 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string&
     return ep;
 }
 
-std::optional<std::vector<RedisEndpoint>> parse_sentinels(std::string_view text, std::string& error) {
+std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text, std::string& error) {
     std::vector<RedisEndpoint> out;
     bool ok = true;
     for_each_item(text, ',', [&](std::string_view item) {
@@ -553,6 +574,17 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         load.errors.push_back("WSGW_TLS_CERT_FILE/WSGW_TLS_KEY_FILE: set both or neither");
     for (auto& sentinel : c.sentinels) sentinel.password = c.redis_sentinel_password;
+    if (!c.cluster_seeds.empty() && !c.sentinels.empty())
+        load.errors.push_back("redis_cluster_nodes: set either redis_cluster_nodes or redis_sentinels, not both");
+    if (!c.cluster_seeds.empty() && c.redis.unix_socket)
+        load.errors.push_back("redis_cluster_nodes: redis_url must be redis://, not a unix socket, with a cluster");
+    if (!c.cluster_seeds.empty() && c.redis.db != 0)
+        load.errors.push_back("redis_cluster_nodes: a Redis Cluster has only database 0 (redis_url names db " +
+                              std::to_string(c.redis.db) + ")");
+    for (auto& seed : c.cluster_seeds) {
+        seed.username = c.redis.username;
+        seed.password = c.redis.password;
+    }
     if (c.client_messages_burst < 1)
         load.errors.push_back("client_messages_burst: must be at least 1");
     if (c.redis_reconnect_min_ms > c.redis_reconnect_max_ms)

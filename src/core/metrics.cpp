@@ -1,5 +1,6 @@
 #include "wsgw/metrics.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace wsgw {
@@ -47,6 +48,21 @@ std::string_view to_string(HttpRejection r) noexcept { return kHttpNames[static_
 
 void Metrics::count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
     add(received[received_index(kind, type, format)]);
+}
+
+void Metrics::set_redis_node(std::string node) {
+    // A label value: nothing that could end or escape the quotes.
+    for (char& ch : node)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != ':' && ch != '[' && ch != ']' &&
+            ch != '-' && ch != '_')
+            ch = '_';
+    std::lock_guard lock(redis_node_mutex_);
+    redis_node_ = std::move(node);
+}
+
+std::string Metrics::redis_node() const {
+    std::lock_guard lock(redis_node_mutex_);
+    return redis_node_;
 }
 
 std::string render_prometheus(const Metrics& m) {
@@ -115,6 +131,15 @@ std::string render_prometheus(const Metrics& m) {
         std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(m.redis_probe_rtt_us.load(std::memory_order_relaxed)) / 1e6);
         out.append("wsgw_redis_probe_rtt_seconds ").append(buf).append("\n");
     }
+    header(out, "wsgw_redis_node", "gauge", "1 for the Redis node subscribed to (host:port); absent while none.");
+    if (auto node = m.redis_node(); !node.empty()) sample(out, "wsgw_redis_node", "node=\"" + node + "\"", 1);
+    header(out, "wsgw_redis_node_switches_total", "counter", "Redis Cluster: moves of the subscription to another node.");
+    sample(out, "wsgw_redis_node_switches_total", "", load(m.redis_node_switches));
+    header(out, "wsgw_redis_topology_refreshes_total", "counter", "Redis Cluster: topology reads (CLUSTER NODES), by result.");
+    sample(out, "wsgw_redis_topology_refreshes_total", "result=\"ok\"", load(m.redis_topology_refreshes_ok));
+    sample(out, "wsgw_redis_topology_refreshes_total", "result=\"failed\"", load(m.redis_topology_refreshes_failed));
+    header(out, "wsgw_redis_cluster_nodes", "gauge", "Redis Cluster: healthy nodes in the last topology read.");
+    sample(out, "wsgw_redis_cluster_nodes", "", m.redis_cluster_nodes.load(std::memory_order_relaxed));
     header(out, "wsgw_replayed_messages_total", "counter", "Cached latest-state messages sent to sockets as they connected.");
     sample(out, "wsgw_replayed_messages_total", "", load(m.replayed));
 

@@ -2,16 +2,14 @@
 
 #include <mutex>
 
+#include "wsgw/fnv1a.hpp"
+
 namespace wsgw {
 
 std::uint64_t token_fingerprint(std::string_view jti) noexcept {
     if (jti.empty()) return 0;
-    // FNV-1a: stable across processes and builds, unlike std::hash.
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : jti) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
+    std::uint64_t h = kFnv1aOffset;
+    fnv1a(h, jti);
     return h == 0 ? 1 : h;
 }
 

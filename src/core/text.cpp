@@ -1,5 +1,7 @@
 #include "wsgw/text.hpp"
 
+#include <charconv>
+
 namespace wsgw {
 
 namespace {
@@ -24,6 +26,13 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (lower(a[i]) != lower(b[i])) return false;
     return true;
+}
+
+std::optional<std::uint64_t> to_uint(std::string_view s) noexcept {
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
 }
 
 }  // namespace wsgw

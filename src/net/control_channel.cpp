@@ -8,6 +8,7 @@
 
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
+#include "wsgw/backoff.hpp"
 #include "wsgw/close_codes.hpp"
 #include "wsgw/control_command.hpp"
 
@@ -27,7 +28,11 @@ std::string_view text(const redisReply* r) { return {r->str, static_cast<std::si
 
 ControlChannel::ControlChannel(std::vector<std::unique_ptr<Shard>>& shards, GatewayContext& ctx,
                                RedisSubscriber& redis, Options options)
-    : shards_(shards), ctx_(ctx), redis_(redis), options_(std::move(options)) {}
+    : shards_(shards),
+      ctx_(ctx),
+      redis_(redis),
+      options_(std::move(options)),
+      retry_timer_(shards_.front()->ioc) {}
 
 void ControlChannel::on_command(std::string_view payload) {
     auto parsed = parse_control_command(payload);
@@ -83,30 +88,46 @@ void ControlChannel::persist(const std::string& jti, Clock::time_point until) {
 void ControlChannel::on_subscription(bool subscribed, std::function<void(bool)> ready) {
     subscribed_ = subscribed;
     ++sync_;
-    if (!subscribed) return ready(false);
+    retry_timer_.cancel();
+    load_attempt_ = 0;
+    ready_ = std::move(ready);
+    if (!subscribed) return ready_(false);
     if (options_.revocation_key.empty()) {
         ctx_.revocations_loaded = true;
-        return ready(true);
+        return ready_(true);
     }
-    load_deny_list(sync_, std::move(ready));
+    load_deny_list(sync_);
 }
 
-void ControlChannel::load_deny_list(std::uint64_t sync, std::function<void(bool)> ready) {
+void ControlChannel::retry_load(std::uint64_t sync) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto delay = backoff_delay(load_attempt_++, options_.retry_min, options_.retry_max, unit(rng_));
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([this, sync](const boost::system::error_code& ec) {
+        if (!ec && sync == sync_ && subscribed_) load_deny_list(sync);
+    });
+}
+
+void ControlChannel::load_deny_list(std::uint64_t sync) {
     const auto now = unix_seconds(Clock::now());
     // The entries that end last, if there are more than the list holds.
     redis_.command(
         {"ZREVRANGEBYSCORE", options_.revocation_key, "+inf", "(" + std::to_string(now), "WITHSCORES", "LIMIT", "0",
          std::to_string(ctx_.revocations.max_entries())},
-        [this, sync, ready = std::move(ready)](redisReply* r) {
+        [this, sync](redisReply* r) {
             if (sync != sync_ || !subscribed_) return;  // a later subscription loads for itself
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
                 Metrics::add(ctx_.metrics.revocation_loads_failed);
                 std::string cause = !r ? "connection lost"
                                     : r->type == REDIS_REPLY_ERROR ? std::string(text(r))
                                                                    : "unexpected reply to ZREVRANGEBYSCORE";
-                log::error("revocation_load_failed", {{"key", options_.revocation_key}, {"cause", cause}});
-                // Not ready without the deny list: start over, with backoff.
-                redis_.resubscribe("revocation list not loaded: " + cause);
+                log::error("revocation_load_failed",
+                           {{"key", options_.revocation_key}, {"cause", cause}, {"attempt", load_attempt_ + 1}});
+                // Not ready without the deny list; the subscription stays (a lost one reports
+                // itself), and the load is tried again. Not from inside hiredis: a timer.
+                boost::asio::post(shards_.front()->ioc, [this, sync] {
+                    if (sync == sync_ && subscribed_) retry_load(sync);
+                });
                 return;
             }
             auto revoked = std::make_shared<Fingerprints>();
@@ -133,7 +154,8 @@ void ControlChannel::load_deny_list(std::uint64_t sync, std::function<void(bool)
             // Sockets that connected while this instance could not know of a revocation.
             if (!revoked->empty()) close_tokens(std::move(revoked));
             ctx_.revocations_loaded = true;
-            ready(true);
+            load_attempt_ = 0;
+            ready_(true);
         });
 }
 

@@ -9,11 +9,15 @@
 //   exp plus the JWT leeway), into the sorted set, and every socket holding that token closes
 //   with 4003.
 // - on every (re)subscription the sorted set is loaded, and sockets whose token it names close;
-//   until the first load has succeeded, upgrades are refused (503) and /readyz is 503.
+//   until the first load has succeeded, upgrades are refused (503) and /readyz is 503. A failed
+//   load is retried with backoff while the subscription stands (in a cluster the set lives on
+//   one primary, which may be failing over while the subscribed node is fine).
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -31,6 +35,8 @@ public:
     struct Options {
         std::string revocation_key;  // empty: the deny list lives in memory only
         std::chrono::seconds leeway{5};  // tokens are accepted until exp + leeway, so refused as long
+        std::chrono::milliseconds retry_min{100};  // backoff of a failed load
+        std::chrono::milliseconds retry_max{5000};
     };
 
     ControlChannel(std::vector<std::unique_ptr<Shard>>& shards, GatewayContext& ctx, RedisSubscriber& redis,
@@ -39,13 +45,14 @@ public:
     // A message on the control channel.
     void on_command(std::string_view payload);
     // The subscription was confirmed (true) or lost (false). Once confirmed, the deny list is
-    // loaded and `ready(true)` follows; a failed load drops the subscription to try again.
+    // loaded and `ready(true)` follows; a failed load is tried again, with backoff.
     void on_subscription(bool subscribed, std::function<void(bool)> ready);
 
 private:
     using Fingerprints = std::unordered_set<std::uint64_t>;
 
-    void load_deny_list(std::uint64_t sync, std::function<void(bool)> ready);
+    void load_deny_list(std::uint64_t sync);
+    void retry_load(std::uint64_t sync);
     // Adds to the deny list; returns whether the token is (still) refused.
     bool remember(std::string_view jti, std::chrono::system_clock::time_point until);
     void persist(const std::string& jti, std::chrono::system_clock::time_point until);
@@ -60,6 +67,10 @@ private:
     LogLimiter reject_log_limiter_{20};
     std::uint64_t sync_ = 0;  // which subscription a load belongs to
     bool subscribed_ = false;
+    std::function<void(bool)> ready_;
+    boost::asio::steady_timer retry_timer_;
+    unsigned load_attempt_ = 0;
+    std::minstd_rand rng_{std::random_device{}()};
 };
 
 }  // namespace wsgw

@@ -74,6 +74,9 @@ Gateway::Gateway(const Config& config)
     options.probe_interval = std::chrono::milliseconds(config.redis_probe_interval_ms);
     options.probe_timeout = std::chrono::milliseconds(config.redis_probe_timeout_ms);
     options.control_channel = config.control_channel;
+    options.cluster_seeds = config.cluster_seeds;
+    options.cluster_refresh = std::chrono::milliseconds(config.redis_cluster_refresh_ms);
+    options.instance_id = config.instance_id;
     ctx_.control_enabled = !config.control_channel.empty();
     subscriber_ = std::make_unique<RedisSubscriber>(
         shards_.front()->ioc.get_executor(), std::move(options), ctx_.metrics,
@@ -83,7 +86,9 @@ Gateway::Gateway(const Config& config)
     if (ctx_.control_enabled)
         control_ = std::make_unique<ControlChannel>(
             shards_, ctx_, *subscriber_,
-            ControlChannel::Options{config.revocation_key, std::chrono::seconds(config.jwt_leeway_s)});
+            ControlChannel::Options{config.revocation_key, std::chrono::seconds(config.jwt_leeway_s),
+                                    std::chrono::milliseconds(config.redis_reconnect_min_ms),
+                                    std::chrono::milliseconds(config.redis_reconnect_max_ms)});
 }
 
 void Gateway::on_redis_state(bool subscribed) {

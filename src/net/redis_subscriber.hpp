@@ -10,18 +10,25 @@
 //   +switch-master notice for our master drops the connection so that it is resolved again;
 // - optionally a control channel (SUBSCRIBE on the same connection), whose messages go to their
 //   own handler; ready then also waits for its confirmation.
-// The ordinary connection also serves other parts' commands (command()), on the node subscribed to.
+// - or Redis Cluster: the topology is read (CLUSTER NODES) from the known nodes and the seeds
+//   before every connect and every cluster_refresh; the instance subscribes to one healthy node,
+//   its first choice by rendezvous hashing of the instance id (Pub/Sub is cluster-wide), avoids
+//   for a while a node that failed it, and leaves a node the cluster no longer counts as healthy.
+// The ordinary connection also serves other parts' commands (command()): on the node subscribed
+// to, or in a cluster on the primary that holds the command's key.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "net/redis_client.hpp"
+#include "wsgw/cluster_topology.hpp"
 #include "wsgw/config.hpp"
 #include "wsgw/metrics.hpp"
 
@@ -39,7 +46,12 @@ public:
         std::chrono::milliseconds probe_interval{5000};  // 0: no probe
         std::chrono::milliseconds probe_timeout{3000};
         std::string control_channel;  // empty: none
+        std::vector<RedisEndpoint> cluster_seeds;  // non-empty: Redis Cluster (credentials from `endpoint`)
+        std::chrono::milliseconds cluster_refresh{5000};
+        std::string instance_id;  // ranks the cluster's nodes for this instance
     };
+    // How long a cluster node that failed this instance is passed over when choosing a node.
+    static constexpr std::chrono::seconds kAvoidFailedNode{30};
     using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
     using OnControl = std::function<void(std::string_view payload)>;
     using OnState = std::function<void(bool subscribed)>;
@@ -52,14 +64,25 @@ public:
     void start();
     void stop();
     // Sends a command on the ordinary connection to the node currently subscribed to (connecting
-    // it if need be); `handler` gets the reply, or null when the connection is lost or cannot be
-    // made. Handlers run inside hiredis: they may send commands and call resubscribe(), nothing more.
+    // it if need be); in a cluster, to the primary that holds the key args[1] (following one
+    // MOVED/ASK redirect; no reply within the connect timeout counts as a lost connection).
+    // `handler` gets the reply, or null when the connection is lost or cannot be made. Handlers
+    // run inside hiredis: they may send commands, nothing more.
     void command(const std::vector<std::string>& args, RedisClient::ReplyHandler handler);
-    // Drops the subscription and reconnects with backoff, reporting `cause` as the loss.
-    void resubscribe(std::string cause);
 
 private:
     void connect();
+    bool cluster() const { return !options_.cluster_seeds.empty(); }
+    // Reads the cluster's topology from the known nodes, then the seeds. With `refresh`, the
+    // subscription stays where it is unless its node is no longer a healthy member.
+    void discover(bool refresh);
+    void query_topology(std::size_t index, bool refresh, std::uint64_t generation);
+    void on_topology(ClusterTopology topology, bool refresh);
+    void choose_node();
+    bool avoided(const std::string& address, std::chrono::steady_clock::time_point now) const;
+    void arm_refresh();
+    void keyed_command(std::vector<std::string> args, RedisClient::ReplyHandler handler,
+                       std::optional<RedisEndpoint> target, bool asking);
     // Asks the sentinels, from `index` on, where the master is. With `rewatch`, the subscription
     // stays where it is unless the master moved; only the +switch-master watch is set up again.
     void resolve_master(std::size_t index, bool rewatch = false);
@@ -84,12 +107,21 @@ private:
     OnState on_state_;
     RedisClient subscriber_;
     RedisClient commands_;  // the ordinary connection: liveness probes and command()
-    RedisClient sentinel_query_;
+    RedisClient query_;  // one question at a time to a sentinel or a cluster node
+    RedisClient keyed_;  // cluster: to the primary of the last command's key
+    RedisEndpoint keyed_endpoint_;
+    std::uint64_t keyed_generation_ = 0;
     RedisClient sentinel_watch_;
     boost::asio::steady_timer retry_timer_;
     boost::asio::steady_timer rewatch_timer_;
     unsigned watch_attempt_ = 0;
     boost::asio::steady_timer probe_timer_;
+    boost::asio::steady_timer refresh_timer_;
+    std::optional<ClusterTopology> topology_;
+    std::vector<RedisEndpoint> discovery_;  // the nodes the current topology read asks, in order
+    std::uint64_t discovery_generation_ = 0;
+    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> avoid_;  // address, until
+    std::string last_node_;  // the node of the last subscription, for counting switches
     RedisEndpoint current_;
     std::string probe_channel_;
     std::uint64_t probe_seq_ = 0;

@@ -840,3 +840,33 @@ TEST(ParseListen, ErrorsExplainTheExpectedForm) {
 }
 
 }  // namespace
+
+TEST(ConfigCluster, SeedsTakeRedisUrlsCredentials) {
+    Sources s;
+    s.env["WSGW_REDIS_CLUSTER_NODES"] = "10.0.0.1:7000, [::1]:7001";
+    s.env["WSGW_REDIS_URL"] = "redis://app:pw@127.0.0.1:6379/0";
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    ASSERT_EQ(l.config.cluster_seeds.size(), 2u);
+    EXPECT_EQ(l.config.cluster_seeds[0].host, "10.0.0.1");
+    EXPECT_EQ(l.config.cluster_seeds[1].host, "::1");
+    EXPECT_EQ(l.config.cluster_seeds[1].port, 7001);
+    EXPECT_EQ(l.config.cluster_seeds[0].username, "app");
+    EXPECT_EQ(l.config.cluster_seeds[0].password, "pw");
+}
+
+TEST(ConfigCluster, RefusesWhatCannotWorkWithACluster) {
+    Sources s;
+    s.env["WSGW_REDIS_CLUSTER_NODES"] = "10.0.0.1:7000";
+    s.env["WSGW_REDIS_URL"] = "redis://127.0.0.1:6379/3";
+    s.env["WSGW_REDIS_SENTINELS"] = "10.0.0.2:26379";
+    auto l = s.load();
+    EXPECT_TRUE(any_error_contains(l, "only database 0")) << joined(l.errors);
+    EXPECT_TRUE(any_error_contains(l, "not both")) << joined(l.errors);
+    Sources bad;
+    bad.env["WSGW_REDIS_CLUSTER_NODES"] = "10.0.0.1";
+    EXPECT_TRUE(any_error_contains(bad.load(), "WSGW_REDIS_CLUSTER_NODES")) << joined(bad.load().errors);
+    Sources id;
+    id.env["WSGW_INSTANCE_ID"] = "pod 1";
+    EXPECT_TRUE(any_error_contains(id.load(), "WSGW_INSTANCE_ID"));
+}

@@ -1,0 +1,226 @@
+// Redis Cluster, against a real cluster of three primaries and three replicas on loopback:
+// messages published on any node reach every instance; instances spread over the nodes; a node
+// that dies, freezes or hands its slots to its replica is survived without restarting anything.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "gateway_process.hpp"
+#include "redis_cluster.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+std::map<std::string, std::string> cluster_env(const std::string& seeds, const std::string& instance_id) {
+    return {{"WSGW_REDIS_CLUSTER_NODES", seeds},
+            {"WSGW_INSTANCE_ID", instance_id},
+            {"WSGW_REDIS_CLUSTER_REFRESH_MS", "500"},
+            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
+            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"},
+            {"WSGW_REDIS_CONNECT_TIMEOUT_MS", "1000"},
+            {"WSGW_REDIS_PROBE_INTERVAL_MS", "300"},
+            {"WSGW_REDIS_PROBE_TIMEOUT_MS", "500"}};
+}
+
+// The port of the node the gateway says it is subscribed to (0: none).
+std::uint16_t subscribed_node(const GatewayProcess& gw) {
+    static const std::regex line(R"re(wsgw_redis_node\{node="127\.0\.0\.1:(\d+)"\} 1)re");
+    std::smatch m;
+    auto body = gw.get("/metrics").body;
+    return std::regex_search(body, m, line) ? static_cast<std::uint16_t>(std::stoi(m[1])) : 0;
+}
+
+std::string note(const std::string& text) {
+    return json{{"type", "notification"}, {"payload", {{"title", text}, {"body", text}}}}.dump();
+}
+
+// Publishes on `node` until `c` receives it (a moved subscription takes a moment); ms or -1.
+double publish_until_delivered(RedisServer& node, WsClient& c, const std::string& user,
+                               std::chrono::milliseconds within = 20s) {
+    auto t0 = Clock::now();
+    while (Clock::now() - t0 < within) {
+        node.publish("user_noti:" + user, note("probe"));
+        if (auto m = c.next(200ms)) return json::parse(*m)["type"] == "notification" ? ms_since(t0) : -1;
+        if (c.closed()) return -1;
+    }
+    return -1;
+}
+
+// A gateway whose first choice is the node on `port`, and a client of a fresh user on it.
+struct InstanceOn {
+    InstanceOn(const RedisCluster& cluster, const ClusterTopology& topology, std::uint16_t port)
+        : gw("redis://127.0.0.1:1/0", cluster_env(cluster.seeds(), instance_id_choosing(topology, port))) {}
+    GatewayProcess gw;
+    std::string user = unique_user();
+    WsClient c;
+};
+
+const ClusterNode& first_primary(const ClusterTopology& t) {
+    for (const auto& n : t.nodes)
+        if (n.primary && !n.slots.empty()) return n;
+    throw std::runtime_error("no primary");
+}
+
+const ClusterNode& first_replica(const ClusterTopology& t) {
+    for (const auto& n : t.nodes)
+        if (!n.primary) return n;
+    throw std::runtime_error("no replica");
+}
+
+TEST(ClusterTest, MessagesPublishedOnAnyNodeReachEveryInstanceAndInstancesSpreadOverNodes) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    // Three instances whose first choices are three different nodes, primaries and a replica.
+    std::vector<std::uint16_t> wanted;
+    for (const auto& n : topology.nodes)
+        if (n.primary && wanted.size() < 2) wanted.push_back(n.port);
+    wanted.push_back(first_replica(topology).port);
+
+    std::vector<std::unique_ptr<GatewayProcess>> gws;
+    std::vector<std::unique_ptr<WsClient>> clients;
+    std::vector<std::string> users;
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        auto id = instance_id_choosing(topology, wanted[i], "spread" + std::to_string(i));
+        // The first instance knows one seed only, and finds the rest.
+        auto seeds = i == 0 ? cluster.seeds(5, 1) : cluster.seeds();
+        gws.push_back(std::make_unique<GatewayProcess>("redis://127.0.0.1:1/0", cluster_env(seeds, id)));
+        users.push_back(unique_user());
+        clients.push_back(std::make_unique<WsClient>());
+        ASSERT_TRUE(join(*clients.back(), gws.back()->port(), users.back()));
+    }
+    std::set<std::uint16_t> used;
+    for (std::size_t i = 0; i < gws.size(); ++i) {
+        EXPECT_EQ(subscribed_node(*gws[i]), wanted[i]) << gws[i]->log();
+        used.insert(subscribed_node(*gws[i]));
+        EXPECT_EQ(gws[i]->metric("wsgw_redis_cluster_nodes"), 6);
+    }
+    EXPECT_EQ(used.size(), 3u) << "instances are spread over the nodes";
+
+    // Every node, primary or replica, reaches every instance's users.
+    for (std::size_t n = 0; n < cluster.size(); ++n)
+        for (std::size_t u = 0; u < users.size(); ++u)
+            // PUBLISH counts only the receiving node's own subscribers; the bus carries it on.
+            ASSERT_GE(cluster.node(n).publish("user_noti:" + users[u], note("via " + std::to_string(n))), 0);
+    for (std::size_t u = 0; u < users.size(); ++u) {
+        std::set<std::string> seen;
+        for (std::size_t n = 0; n < cluster.size(); ++n) {
+            auto m = clients[u]->next();
+            ASSERT_TRUE(m) << "user " << u << " got " << seen.size() << " of " << cluster.size();
+            seen.insert(json::parse(*m)["payload"]["title"].get<std::string>());
+        }
+        EXPECT_EQ(seen.size(), cluster.size());
+        EXPECT_TRUE(clients[u]->silent_for(200ms)) << "each message exactly once";
+    }
+}
+
+TEST(ClusterTest, KilledNodeIsLeftAndDeliveryResumesWithinTheBound) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    // The hardest node to lose: the primary that also holds the revocation list's slot.
+    const auto* owner = topology.slot_owner(key_slot("wsgw:revoked"));
+    ASSERT_NE(owner, nullptr);
+    auto port = owner->port;
+    InstanceOn on(cluster, topology, port);
+    auto& [gw, user, c] = on;
+    ASSERT_EQ(subscribed_node(gw), port);
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    auto t0 = Clock::now();
+    cluster.node_on(port).kill_hard();
+    ASSERT_TRUE(eventually([&] { return !gw.ready(); }, 5s)) << "readyz stayed 200 with its node gone";
+    ASSERT_TRUE(eventually([&] { return gw.ready(); }, 20s)) << gw.log();
+    double ready_ms = ms_since(t0);
+    auto now_on = subscribed_node(gw);
+    EXPECT_NE(now_on, port);
+    EXPECT_NE(now_on, 0);
+    // Through a node other than the one it is on: the message crosses the cluster bus.
+    RedisServer* other = nullptr;
+    for (std::size_t i = 0; i < cluster.size(); ++i)
+        if (cluster.node(i).running() && cluster.node(i).port() != now_on) other = &cluster.node(i);
+    ASSERT_GE(publish_until_delivered(*other, c, user), 0) << gw.log();
+    EXPECT_FALSE(c.closed()) << "clients stay connected while the gateway changes nodes";
+    EXPECT_GE(gw.metric("wsgw_redis_node_switches_total"), 1);
+    EXPECT_NE(gw.log().find("\"event\":\"redis_cluster_node_switch\""), std::string::npos);
+    RecordProperty("kill_to_ready_ms", std::to_string(ready_ms));
+}
+
+TEST(ClusterTest, FrozenNodeIsCaughtByTheProbeAndLeft) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    auto port = first_replica(topology).port;
+    InstanceOn on(cluster, topology, port);
+    auto& [gw, user, c] = on;
+    ASSERT_EQ(subscribed_node(gw), port);
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    auto t0 = Clock::now();
+    cluster.node_on(port).freeze();  // holds its sockets, answers nothing: only the probe can tell
+    ASSERT_TRUE(eventually([&] { return !gw.ready(); }, 5s)) << gw.log();
+    ASSERT_TRUE(eventually([&] { return gw.ready(); }, 20s)) << gw.log();
+    double ready_ms = ms_since(t0);
+    EXPECT_NE(gw.log().find("\"event\":\"redis_probe_timeout\""), std::string::npos);
+    EXPECT_NE(subscribed_node(gw), port);
+    ASSERT_GE(publish_until_delivered(cluster.node_on(first_primary(topology).port), c, user), 0) << gw.log();
+    RecordProperty("freeze_to_ready_ms", std::to_string(ready_ms));
+    cluster.node_on(port).thaw();
+}
+
+TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto* owner = topology.slot_owner(key_slot("wsgw:revoked"));
+    ASSERT_NE(owner, nullptr);
+    const ClusterNode* replica = nullptr;
+    for (const auto& n : topology.nodes)
+        if (n.primary_id == owner->id) replica = &n;
+    ASSERT_NE(replica, nullptr);
+    auto owner_port = owner->port, replica_port = replica->port;
+    InstanceOn on(cluster, topology, owner_port);
+    auto& [gw, user, c] = on;
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    ASSERT_EQ(cluster.node_on(replica_port).command("CLUSTER FAILOVER"), "OK");
+    ASSERT_TRUE(eventually(
+        [&] { return cluster.node_on(replica_port).command("INFO replication").find("role:master") != std::string::npos; },
+        20s))
+        << "the replica was not promoted";
+    // Subscriptions on the old primary (now a replica) keep working: Pub/Sub is cluster-wide.
+    ASSERT_GE(publish_until_delivered(cluster.node_on(replica_port), c, user), 0) << gw.log();
+    EXPECT_TRUE(gw.ready());
+
+    // A revoke makes every instance write the deny list: the write goes to the new primary
+    // (after a MOVED from the old one, whose slots moved).
+    auto revoke = json{{"action", "revoke"}, {"jti", "jti-" + user}, {"exp", 4102444800LL}}.dump();
+    ASSERT_GE(cluster.node(0).publish("wsgw:control", revoke), 1);
+    ASSERT_TRUE(eventually(
+        [&] { return !cluster.node_on(replica_port).command("ZSCORE wsgw:revoked jti-" + user).empty(); }, 10s))
+        << gw.log();
+    EXPECT_FALSE(c.closed());
+}
+
+TEST(ClusterTest, StartsWithASeedDownAndUsesTheOthers) {
+    RedisCluster cluster;
+    auto dead = free_port();
+    GatewayProcess gw("redis://127.0.0.1:1/0",
+                      cluster_env("127.0.0.1:" + std::to_string(dead) + "," + cluster.seeds(2, 1), "seed-test"));
+    EXPECT_NE(subscribed_node(gw), 0);
+    EXPECT_NE(gw.log().find("\"event\":\"redis_cluster_topology_unreadable\""), std::string::npos) << gw.log();
+    auto user = unique_user();
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_GE(publish_until_delivered(cluster.node(4), c, user), 0);
+}
+
+}  // namespace
+}  // namespace wsgw::test
