@@ -6,6 +6,8 @@
 //   broadcast  C sockets of one user; M messages
 //   idle       C idle authenticated sockets: connect rate, gateway CPU per connect, RSS per socket
 //   churn      connect and abruptly drop C sockets in batches; gateway RSS before and after
+//   publish    no sockets: M messages at rate R to U users (nobody's, unless some gateway holds
+//              them), for measuring what traffic of users held elsewhere costs a gateway
 //
 // Sockets are spread over source addresses 127.0.0.1-127.0.0.N against port exhaustion. Every
 // socket proves its registration with a ping/pong before measuring. Each message carries its
@@ -100,7 +102,10 @@ double self_cpu_seconds() {
            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-std::string user_name(unsigned u) { return "bench-u" + std::to_string(u); }
+// Users are <prefix><n>; several generators take disjoint prefixes. Set by --user-prefix before
+// any thread starts.
+std::string user_prefix = "bench-u";
+std::string user_name(unsigned u) { return user_prefix + std::to_string(u); }
 std::string project_name(unsigned u) { return "bp" + std::to_string(u % 7); }
 
 struct Stats {
@@ -276,6 +281,19 @@ nlohmann::json latency_json(const wsgw::bench::Histogram& h) {
             {"p999", us(h.quantile(0.999))}, {"max", us(h.max())}};
 }
 
+int run_publish(const Options& o) {
+    std::atomic<bool> finished{false};
+    double self_cpu0 = self_cpu_seconds();
+    auto t0 = Clock::now();
+    publish(o, o.users, finished);
+    auto elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    nlohmann::json out = {{"mode", o.mode},          {"label", o.label},     {"users", o.users},
+                          {"messages", o.messages},  {"rate", o.rate},       {"channel", o.channel},
+                          {"seconds", elapsed},      {"bench_cpu_s", self_cpu_seconds() - self_cpu0}};
+    std::cout << out.dump() << std::endl;
+    return 0;
+}
+
 int run_delivery(const Options& o, unsigned users) {
     asio::io_context ioc(1);
     Stats stats;
@@ -395,9 +413,9 @@ int run_churn(const Options& o) {
 }
 
 void usage() {
-    std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn --port P --redis-port P --secret S\n"
+    std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn|publish --port P --redis-port P --secret S\n"
                  "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project]\n"
-                 "         [--gateway-pid PID] [--sources N] [--label NAME]\n";
+                 "         [--gateway-pid PID] [--sources N] [--label NAME] [--user-prefix P]\n";
 }
 
 }  // namespace
@@ -428,11 +446,13 @@ int main(int argc, char** argv) {
         else if (a == "--gateway-pid") o.gateway_pid = static_cast<int>(num());
         else if (a == "--sources") o.sources = num();
         else if (a == "--batch") o.batch = num();
+        else if (a == "--user-prefix") user_prefix = next();
         else {
             usage();
             return a == "--help" ? 0 : 2;
         }
     }
+    if (o.mode == "publish" && o.users > 0) return run_publish(o);
     if (o.secret.empty() || o.connections == 0 || o.users == 0) {
         usage();
         return 2;
