@@ -14,62 +14,76 @@ namespace wsgw::json_scan {
 // any name): the caller then cannot trust what it saw.
 template <class Fn>
 bool for_each_member(std::string_view s, Fn&& fn) {
-    std::size_t i = 0;
-    const std::size_t n = s.size();
+    // Pointers, not indexes into a string_view: this runs over every message kept raw, and the
+    // checked accessors cost more than the scan itself.
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    bool cut = false;  // a string or a nested value ran past the end
     auto ws = [&] {
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
     };
-    auto skip_string = [&] {  // at the opening quote; ends past the closing one
-        for (++i; i < n && s[i] != '"'; ++i)
-            if (s[i] == '\\') ++i;
-        ++i;
+    // At an opening quote; ends past the closing one, or sets `cut` when there is none.
+    auto skip_string = [&] {
+        for (++p; p < end; ++p) {
+            if (*p == '"') {
+                ++p;
+                return;
+            }
+            if (*p == '\\' && ++p == end) break;
+        }
+        p = end;
+        cut = true;
     };
     auto skip_value = [&] {
-        if (i >= n) return;
-        if (s[i] == '"') return skip_string();
-        if (s[i] == '{' || s[i] == '[') {
+        if (*p == '"') return skip_string();
+        if (*p == '{' || *p == '[') {
             std::size_t depth = 0;
-            do {
-                if (s[i] == '"') {
+            while (p < end) {
+                const char c = *p;
+                if (c == '"') {
                     skip_string();
                     continue;
                 }
-                if (s[i] == '{' || s[i] == '[') ++depth;
-                if (s[i] == '}' || s[i] == ']') --depth;
-                ++i;
-            } while (i < n && depth > 0);
+                ++p;
+                if (c == '{' || c == '[') {
+                    ++depth;
+                } else if (c == '}' || c == ']') {
+                    if (--depth == 0) return;
+                }
+            }
+            cut = true;  // never closed
             return;
         }
-        while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-               s[i] != '\r')
-            ++i;
+        while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            ++p;
     };
     ws();
-    if (i >= n || s[i] != '{') return false;
-    ++i;
+    if (p >= end || *p != '{') return false;
+    ++p;
     while (true) {
         ws();
-        if (i < n && s[i] == '}') return true;
-        if (i >= n || s[i] != '"') return false;
-        const std::size_t key_start = i + 1;
+        if (p < end && *p == '}') return true;
+        if (p >= end || *p != '"') return false;
+        const char* const key = p + 1;
         skip_string();
-        if (i > n) return false;
-        const std::string_view name = s.substr(key_start, i - 1 - key_start);
+        if (cut) return false;
+        const std::string_view name(key, static_cast<std::size_t>(p - 1 - key));
         if (name.find('\\') != std::string_view::npos) return false;
         ws();
-        if (i >= n || s[i] != ':') return false;
-        ++i;
+        if (p >= end || *p != ':') return false;
+        ++p;
         ws();
-        const std::size_t value_start = i;
+        if (p >= end) return false;
+        const char* const value = p;
         skip_value();
-        if (i > n || value_start >= n) return false;
-        fn(name, s.substr(value_start, i - value_start));
+        if (cut) return false;
+        fn(name, std::string_view(value, static_cast<std::size_t>(p - value)));
         ws();
-        if (i < n && s[i] == ',') {
-            ++i;
+        if (p < end && *p == ',') {
+            ++p;
             continue;
         }
-        return i < n && s[i] == '}';
+        return p < end && *p == '}';
     }
 }
 
