@@ -4,6 +4,7 @@
 // small fraction of a parse. The scan never reads past the text, whatever it is given; on text
 // that is not JSON it returns something or nothing, never an error, so only text already parsed
 // (or parsed later, before anyone sees the result) may be trusted to it.
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -23,13 +24,17 @@ bool for_each_member(std::string_view s, Fn&& fn) {
         while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
     };
     // At an opening quote; ends past the closing one, or sets `cut` when there is none.
+    // Strings are most of a message's text: jump from quote to quote, and a quote preceded by an
+    // odd run of backslashes is escaped.
     auto skip_string = [&] {
-        for (++p; p < end; ++p) {
-            if (*p == '"') {
-                ++p;
-                return;
-            }
-            if (*p == '\\' && ++p == end) break;
+        ++p;
+        while (p < end) {
+            const auto* quote = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+            if (!quote) break;
+            const char* run = quote;
+            while (run > p && run[-1] == '\\') --run;
+            p = quote + 1;
+            if ((quote - run) % 2 == 0) return;
         }
         p = end;
         cut = true;
@@ -68,7 +73,8 @@ bool for_each_member(std::string_view s, Fn&& fn) {
         skip_string();
         if (cut) return false;
         const std::string_view name(key, static_cast<std::size_t>(p - 1 - key));
-        if (name.find('\\') != std::string_view::npos) return false;
+        for (char c : name)
+            if (c == '\\') return false;
         ws();
         if (p >= end || *p != ':') return false;
         ++p;

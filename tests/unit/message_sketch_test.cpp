@@ -64,6 +64,16 @@ TEST(MessageSketch, ReadsTypeFormatAndProject) {
     EXPECT_TRUE(s->project_id.empty());
 }
 
+TEST(MessageSketch, SkipsEscapedQuotesAndBackslashRunsInStrings) {
+    // "a\"}" holds an escaped quote; "b\\" ends in an escaped backslash, so its quote closes it.
+    auto s = wsgw::sketch_message(
+        R"({"payload":{"t":"a\"},\"","u":"b\\","project_id":"p1","v":["\\\""]},"type":"project_completed"})",
+        kProject, kLimits);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->type, MessageType::project_completed);
+    EXPECT_EQ(s->project_id, "p1");
+}
+
 TEST(MessageSketch, SendsWhatItCannotReadPlainlyToValidationAtOnce) {
     for (const char* raw : {
              "not json",
