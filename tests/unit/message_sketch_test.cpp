@@ -65,7 +65,8 @@ TEST(MessageSketch, ReadsTypeFormatAndProject) {
 }
 
 TEST(MessageSketch, SkipsEscapedQuotesAndBackslashRunsInStrings) {
-    // "a\"}" holds an escaped quote; "b\\" ends in an escaped backslash, so its quote closes it.
+    // t holds escaped quotes and a brace; u ends in an escaped backslash, so its next quote closes
+    // it; v's string ends in a backslash then an escaped quote.
     auto s = wsgw::sketch_message(
         R"({"payload":{"t":"a\"},\"","u":"b\\","project_id":"p1","v":["\\\""]},"type":"project_completed"})",
         kProject, kLimits);
