@@ -9,6 +9,8 @@
 #include "wsgw/channel.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/message_id.hpp"
+#include "wsgw/message_sketch.hpp"
+#include "wsgw/presence_hint.hpp"
 #include "wsgw/registry.hpp"
 #include "wsgw/resume_window.hpp"
 #include "wsgw/revocation_list.hpp"
@@ -32,19 +34,80 @@ void validate(benchmark::State& state, const char* raw, wsgw::ChannelKind kind) 
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
 }
 
-void BM_ValidateNotification(benchmark::State& s) {
-    validate(s, R"({"type":"notification","payload":{"title":"Build finished","body":"Project p1 is ready"},"timestamp":"2025-12-07T10:00:00Z"})",
-             wsgw::ChannelKind::user);
-}
+constexpr const char* kNotification =
+    R"({"type":"notification","payload":{"title":"Build finished","body":"Project p1 is ready"},"timestamp":"2025-12-07T10:00:00Z"})";
+constexpr const char* kPhasedProgress =
+    R"({"type":"project_progress","payload":{"project_id":"p1","status":"PROCESSING","overall_progress_percent":42.5,"crawl":{"total":100,"done":60,"errors":2,"progress_percent":60},"analyze":null},"timestamp":"2025-12-07T10:00:00Z"})";
+
+void BM_ValidateNotification(benchmark::State& s) { validate(s, kNotification, wsgw::ChannelKind::user); }
 void BM_ValidateLegacyProgress(benchmark::State& s) {
     validate(s, R"({"type":"project_progress","payload":{"project_id":"p1","status":"CRAWLING","total":10,"done":4,"errors":0,"progress_percent":40}})",
              wsgw::ChannelKind::project);
 }
-void BM_ValidatePhasedProgress(benchmark::State& s) {
-    validate(s, R"({"type":"project_progress","payload":{"project_id":"p1","status":"PROCESSING","overall_progress_percent":42.5,"crawl":{"total":100,"done":60,"errors":2,"progress_percent":60},"analyze":null},"timestamp":"2025-12-07T10:00:00Z"})",
-             wsgw::ChannelKind::project);
-}
+void BM_ValidatePhasedProgress(benchmark::State& s) { validate(s, kPhasedProgress, wsgw::ChannelKind::project); }
 void BM_ValidateRejectsNotJson(benchmark::State& s) { validate(s, "{\"type\":\"notification\",\"payload\":{", wsgw::ChannelKind::user); }
+
+// What the subscriber does once per message before handing it to the threads (MessageIntake::take
+// in src/net, here with its core parts and a stand-in for its Delivery). A user held here, and
+// every message before lazy validation: the channel, the presence hint, validation, the frame.
+// A user held elsewhere: the channel, the hint, the sketch, a copy of the raw bytes.
+struct IntakeItem {
+    wsgw::Outbound outbound;
+    std::string user_id, project_id, id, raw;
+    bool pending = false;
+};
+
+const char* intake_channel(bool progress) { return progress ? "project:p1:user_4567" : "user_noti:user_4567"; }
+
+void BM_IntakeValidated(benchmark::State& state) {
+    const bool progress = state.range(0) != 0;
+    const std::string_view raw = progress ? kPhasedProgress : kNotification;
+    const auto presence = std::make_unique<wsgw::PresenceHint>();
+    presence->add("user_4567");
+    wsgw::MessageLimits limits;
+    for (auto _ : state) {
+        auto channel = wsgw::parse_channel(intake_channel(progress));
+        if (!presence->maybe_held(channel->user_id)) state.SkipWithError("not held");
+        auto r = wsgw::validate_message(raw, *channel, limits, kNow);
+        auto d = std::make_shared<IntakeItem>();
+        d->outbound.frame = wsgw::ws::make_frame(wsgw::ws::Opcode::text, r.message().frame);
+        d->outbound.type = r.message().type;
+        d->outbound.project_id = std::move(r.message().project_id);
+        d->id = std::move(r.message().id);
+        d->user_id = std::move(channel->user_id);
+        d->project_id = std::move(channel->project_id);
+        benchmark::DoNotOptimize(d);
+    }
+}
+
+void BM_IntakeKeptRaw(benchmark::State& state) {
+    const bool progress = state.range(0) != 0;
+    const std::string_view raw = progress ? kPhasedProgress : kNotification;
+    const auto presence = std::make_unique<wsgw::PresenceHint>();
+    presence->add("user_0001");  // some other user is held here
+    wsgw::MessageLimits limits;
+    for (auto _ : state) {
+        auto channel = wsgw::parse_channel(intake_channel(progress));
+        if (presence->maybe_held(channel->user_id)) state.SkipWithError("held");
+        auto sketch = wsgw::sketch_message(raw, *channel, limits);
+        auto d = std::make_shared<IntakeItem>();
+        d->pending = true;
+        d->outbound.type = sketch->type;
+        d->outbound.project_id = sketch->project_id;
+        d->raw = raw;
+        d->user_id = std::move(channel->user_id);
+        d->project_id = std::move(channel->project_id);
+        benchmark::DoNotOptimize(d);
+    }
+}
+
+void BM_SketchMessage(benchmark::State& state) {
+    const bool progress = state.range(0) != 0;
+    const wsgw::Channel channel{progress ? wsgw::ChannelKind::project : wsgw::ChannelKind::user, "u1", progress ? "p1" : ""};
+    const std::string_view raw = progress ? kPhasedProgress : kNotification;
+    wsgw::MessageLimits limits;
+    for (auto _ : state) benchmark::DoNotOptimize(wsgw::sketch_message(raw, channel, limits));
+}
 
 void BM_ParseChannel(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(wsgw::parse_channel("project:p-123:user_4567"));
@@ -184,6 +247,9 @@ BENCHMARK(BM_ValidateLegacyProgress);
 BENCHMARK(BM_ValidatePhasedProgress);
 BENCHMARK(BM_ValidateRejectsNotJson);
 BENCHMARK(BM_ParseChannel);
+BENCHMARK(BM_IntakeValidated)->Arg(0)->Arg(1);
+BENCHMARK(BM_IntakeKeptRaw)->Arg(0)->Arg(1);
+BENCHMARK(BM_SketchMessage)->Arg(0)->Arg(1);
 BENCHMARK(BM_RegistryFanoutPerUser)->Arg(1000)->Arg(100'000);
 BENCHMARK(BM_RegistryBroadcast)->Arg(10'000);
 BENCHMARK(BM_SendQueuePushWrite);

@@ -6,6 +6,8 @@
 // project_progress or project_completed of each project, bounded in entries (the least recently
 // updated is evicted first) and in time (completed projects expire sooner). Pure and
 // single-threaded: each I/O thread keeps its own copy, fed by the fan-out it already receives.
+// A value may be a message kept raw, filed under its sketched project; settle() swaps it for the
+// validated message (or drops it) before the user's entries are read.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -69,6 +71,19 @@ public:
         out.reserve(alive.size());
         for (auto e : alive) out.push_back(e->value);
         return out;
+    }
+
+    // Calls settle(value) on each entry of `user`: it may replace the value in place (a message
+    // kept raw by its validated form) and returns false to drop the entry (the message was
+    // invalid). Recency and expiry stay as they were.
+    template <class Settle>
+    void settle(std::string_view user, Settle&& settle) {
+        auto u = users_.find(user);
+        if (u == users_.end()) return;
+        std::vector<typename List::iterator> invalid;
+        for (auto& [name, entry] : u->second)
+            if (!settle(entry->value)) invalid.push_back(entry);
+        for (auto e : invalid) erase(e);
     }
 
     std::size_t size() const noexcept { return lru_.size(); }

@@ -56,6 +56,10 @@ struct Metrics {
     std::array<Counter, 2 * kMessageTypeCount * kPayloadFormatCount> received{};
     std::array<Counter, kDropReasonCount> dropped{};
     Counter deliveries{0};
+    // Messages for users with no socket here, sketched and kept raw instead of validated on
+    // arrival (wsgw/message_sketch.hpp), and raw messages validated later on an I/O thread.
+    Counter messages_kept_raw{0};
+    Counter messages_validated_late{0};
     Counter coalesced{0};
     std::array<Counter, kDisconnectReasonCount> disconnects{};
     std::array<Counter, kAuthFailureCount> auth_failures{};

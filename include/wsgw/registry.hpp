@@ -64,6 +64,7 @@ public:
             for (const auto& e : entries) fn(e.handle);
     }
 
+    bool holds(std::string_view user) const { return users_.find(user) != users_.end(); }
     std::size_t user_count() const noexcept { return users_.size(); }
     std::size_t session_count() const noexcept { return sessions_; }
 

@@ -15,6 +15,12 @@
 // receives, so registration, resume and live delivery on that thread are ordered without locks.
 // It runs once per message per thread, so an entry is small (the item's own id and project are
 // read through `Traits`, not copied) and expiry needs no lookup.
+//
+// Items may be pending: kept raw, not validated yet, their id unknown (wsgw/message_sketch.hpp).
+// They are filed under the meta their sketch gave and count against every bound like any other
+// (a raw message's bytes stand for its frame's); settle(user) validates a user's pending items
+// before anything reads that user's window (since, holds). A pending progress replaced by a
+// newer one keeps its item until then (its id is needed as a marker; its bytes stay counted).
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -47,7 +53,8 @@ struct RetainedMeta {
 };
 
 // Traits::id(item) and Traits::channel_project(item) (what a project filter matches; empty for a
-// user-wide message) read the item's own strings.
+// user-wide message) read the item's own strings. Windows that hold pending items also have
+// Traits::pending(item) and Traits::bytes(item) (the frame's size once settled).
 template <class Item, class Traits>
 class ResumeWindow {
 public:
@@ -67,7 +74,8 @@ public:
         const bool progress = meta.type == MessageType::project_progress && !meta.payload_project.empty();
         if (progress) {
             if (auto p = w.latest_progress.find(meta.payload_project); p != w.latest_progress.end())
-                if (Entry* previous = w.at(p->second); previous && previous->item) to_marker(w, *previous);
+                if (Entry* previous = w.at(p->second); previous && previous->item && !previous->superseded)
+                    to_marker(w, *previous);
         }
         const std::uint64_t seq = w.front_seq + w.entries.size();
         w.entries.push_back(Entry{std::move(item), nullptr, now, static_cast<std::uint32_t>(meta.bytes)});
@@ -111,7 +119,7 @@ public:
         std::vector<Item> out;
         for (; i < entries.size(); ++i) {
             const Entry& e = entries[i];
-            if (!e.item) continue;
+            if (!e.item || e.superseded) continue;
             const std::string_view project = Traits::channel_project(e.item);
             if (!project_filter.empty() && !project.empty() && project != project_filter) continue;
             out.push_back(e.item);
@@ -128,6 +136,40 @@ public:
         return false;
     }
 
+    // Settles the pending items of `user`, oldest first: validate(item) replaces a pending item
+    // with its validated form and returns true, or returns false when the message is invalid.
+    // An invalid message leaves a marker no id matches; a replaced progress becomes a marker of
+    // its id. Settling may grow the bytes (a frame is a little larger than its payload), so the
+    // byte bound is applied again.
+    template <class Validate>
+    void settle(std::string_view user, Validate&& validate) {
+        auto u = users_.find(user);
+        if (u == users_.end()) return;
+        UserWindow& w = u->second;
+        for (Entry& e : w.entries) {
+            if (!e.item || !Traits::pending(e.item)) continue;
+            const bool valid = validate(e.item);
+            if (valid && !e.superseded) {
+                bytes_ -= e.bytes;
+                e.bytes = static_cast<std::uint32_t>(Traits::bytes(e.item));
+                bytes_ += e.bytes;
+                continue;
+            }
+            bytes_ -= e.bytes;
+            e.marker = std::make_unique<std::string>(valid ? std::string(Traits::id(e.item)) : std::string());
+            bytes_ += kMarkerOverhead + e.marker->size();
+            e.bytes = 0;
+            e.item = Item{};
+            if (!e.superseded) {
+                --w.live;
+                --live_;
+                ++w.markers;
+            }
+            e.superseded = false;
+        }
+        while (bytes_ > limits_.max_bytes && !order_.empty()) evict_oldest(/*count=*/true);
+    }
+
     std::size_t messages() const noexcept { return live_; }
     std::size_t bytes() const noexcept { return bytes_; }
     std::size_t users() const noexcept { return users_.size(); }
@@ -140,6 +182,7 @@ private:
         std::unique_ptr<std::string> marker;  // a marker's id (the item that held it is gone)
         Clock::time_point at;
         std::uint32_t bytes;                  // the frame's size while the item is held
+        bool superseded = false;              // a pending progress replaced before it was settled
     };
     struct Hash {
         using is_transparent = void;
@@ -176,9 +219,26 @@ public:
     static constexpr std::size_t kMarkerOverhead = sizeof(std::string) + 16;
 
 private:
-    static std::string_view id_of(const Entry& e) { return e.item ? Traits::id(e.item) : std::string_view(*e.marker); }
+    // A pending item's id is empty until it is settled: no last_id matches it.
+    static std::string_view id_of(const Entry& e) { return e.marker ? std::string_view(*e.marker) : Traits::id(e.item); }
+
+    static bool pending(const Item& item) {
+        if constexpr (requires { Traits::pending(item); })
+            return Traits::pending(item);
+        else
+            return false;
+    }
 
     void to_marker(UserWindow& w, Entry& e) {
+        if (pending(e.item)) {
+            // Its id is not known yet: the item stays, counted as a marker, until settle().
+            e.superseded = true;
+            --w.live;
+            --live_;
+            ++w.markers;
+            ++coalesced_;
+            return;
+        }
         // The replaced progress becomes a marker: its id stays findable, its frame goes.
         e.marker = std::make_unique<std::string>(Traits::id(e.item));
         bytes_ -= e.bytes;
@@ -193,7 +253,10 @@ private:
 
     void pop_front(UserWindow& w) {
         Entry& e = w.entries.front();
-        if (e.item) {
+        if (e.superseded) {
+            --w.markers;
+            bytes_ -= e.bytes;
+        } else if (e.item) {
             --w.live;
             --live_;
             bytes_ -= e.bytes;

@@ -3,6 +3,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "json_scan.hpp"
 #include "wsgw/message_id.hpp"
 #include "wsgw/time_format.hpp"
 #include "wsgw/utf8.hpp"
@@ -48,61 +49,6 @@ bool exceeds_depth(std::string_view raw, std::size_t max_depth) noexcept {
         }
     }
     return false;
-}
-
-// The text of the last top-level member `key` of a JSON object that has already been parsed
-// successfully (so the scan needs no error handling beyond bounds). nullopt when absent, or when
-// any key is escaped (it could spell `key`; the caller then falls back to re-serializing).
-std::optional<std::string_view> raw_member(std::string_view s, std::string_view key) noexcept {
-    std::size_t i = 0, n = s.size();
-    auto ws = [&] {
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
-    };
-    auto skip_string = [&] {  // at the opening quote; ends past the closing one
-        for (++i; i < n && s[i] != '"'; ++i)
-            if (s[i] == '\\') ++i;
-        ++i;
-    };
-    auto skip_value = [&] {
-        if (s[i] == '"') return skip_string();
-        if (s[i] == '{' || s[i] == '[') {
-            std::size_t depth = 0;
-            do {
-                if (s[i] == '"') {
-                    skip_string();
-                    continue;
-                }
-                if (s[i] == '{' || s[i] == '[') ++depth;
-                if (s[i] == '}' || s[i] == ']') --depth;
-                ++i;
-            } while (i < n && depth > 0);
-            return;
-        }
-        while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-               s[i] != '\r')
-            ++i;
-    };
-    std::optional<std::string_view> found;
-    ws();
-    if (i >= n || s[i] != '{') return std::nullopt;
-    ++i;
-    while (true) {
-        ws();
-        if (i >= n || s[i] != '"') return found;  // '}' of an empty object, or the end
-        std::size_t key_start = i + 1;
-        skip_string();
-        std::string_view name = s.substr(key_start, i - 1 - key_start);
-        if (name.find('\\') != std::string_view::npos) return std::nullopt;
-        ws();
-        ++i;  // ':'
-        ws();
-        std::size_t value_start = i;
-        skip_value();
-        if (name == key) found = s.substr(value_start, i - value_start);
-        ws();
-        if (i >= n || s[i] != ',') return found;
-        ++i;
-    }
 }
 
 struct Problem {
@@ -257,7 +203,7 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
     // An unchanged payload is forwarded as the publisher's own bytes (already validated as JSON
     // and UTF-8) instead of being serialized again: the largest cost of this function otherwise.
     std::optional<std::string_view> raw_payload;
-    if (!modified) raw_payload = raw_member(raw, "payload");
+    if (!modified) raw_payload = json_scan::member(raw, "payload");
     std::string payload_text = raw_payload ? std::string() : payload.dump(-1, ' ', false, json::error_handler_t::replace);
     std::string_view payload_view = raw_payload ? *raw_payload : std::string_view(payload_text);
     auto type_name = to_string(*type);

@@ -91,6 +91,12 @@ std::string render_prometheus(const Metrics& m) {
     header(out, "wsgw_messages_dropped_total", "counter", "Messages from Redis dropped, by reason.");
     labelled(out, "wsgw_messages_dropped_total", "reason", m.dropped,
              [](std::size_t i) { return to_string(static_cast<DropReason>(i)); });
+    header(out, "wsgw_messages_kept_raw_total", "counter",
+           "Messages for users with no socket here, kept raw instead of validated on arrival.");
+    sample(out, "wsgw_messages_kept_raw_total", "", load(m.messages_kept_raw));
+    header(out, "wsgw_messages_validated_late_total", "counter",
+           "Raw messages validated later, once per I/O thread, as a socket of their user registered there.");
+    sample(out, "wsgw_messages_validated_late_total", "", load(m.messages_validated_late));
     header(out, "wsgw_deliveries_total", "counter", "Frames queued to sockets.");
     sample(out, "wsgw_deliveries_total", "", load(m.deliveries));
     header(out, "wsgw_deliveries_coalesced_total", "counter",

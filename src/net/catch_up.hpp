@@ -4,8 +4,9 @@
 // resync frame) the latest state of its projects.
 //
 // It runs on the socket's thread right after registration, so every message is either already
-// in the thread's window and cache (sent from there) or not yet fanned out there (delivered
-// live): none is lost or sent twice across the seam.
+// in the thread's window and cache (sent from there, validated first if it was kept raw) or not
+// yet fanned out there (delivered live, validated on this thread if it was kept raw): none is
+// lost or sent twice across the seam.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,6 +21,9 @@ namespace wsgw {
 
 inline void catch_up(Shard& shard, Session& session, Peer& peer, Metrics& metrics) {
     const auto& user = peer.identity.user_id;
+    // What this thread kept raw for the user is validated now, before it is read; what arrives
+    // from here on is validated on arrival (the user is registered).
+    shard.settle(user);
     if (!peer.last_id.empty()) {
         auto resumed = shard.resume_to(session, user, peer.last_id, peer.project_filter);
         log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", resumed.has_value()},

@@ -37,6 +37,7 @@ Gateway::Gateway(const Config& config)
     : config_(config),
       ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address},
            config.max_revoked_tokens),
+      intake_(MessageLimits{config.max_message_bytes}, ctx_.metrics, ctx_.presence),
       shards_(make_shards(config)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
       hangup_(shards_.front()->ioc, SIGHUP),
@@ -61,7 +62,7 @@ Gateway::Gateway(const Config& config)
     ctx_.demo_enabled = config.demo_enabled;
     if (!config.tls_cert_file.empty())
         ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);
-    limits_.max_bytes = config.max_message_bytes;
+    for (auto& shard : shards_) shard->validator = &intake_;
 
     listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address);
     RedisSubscriber::Options options;
@@ -124,39 +125,8 @@ void Gateway::run() {
 }
 
 void Gateway::on_redis_message(std::string_view channel_name, std::string_view payload) {
-    auto channel = parse_channel(channel_name);
-    std::optional<ValidationResult> result;
-    if (channel) result.emplace(validate_message(payload, *channel, limits_, std::chrono::system_clock::now()));
-    if (!channel || !result->ok()) {
-        auto reason = channel ? result->rejection().reason : DropReason::bad_channel;
-        ctx_.metrics.count_dropped(reason);
-        std::uint64_t suppressed = 0;
-        if (drop_log_limiter_.allow(std::chrono::steady_clock::now(), suppressed) || suppressed) {
-            log::warn("message_dropped",
-                      {{"reason", to_string(reason)},
-                       {"detail", channel ? result->rejection().detail : "channel name has the wrong shape or an invalid id"},
-                       {"channel", safe_prefix(channel_name, 160)},
-                       {"bytes", payload.size()},
-                       {"prefix", safe_prefix(payload, 64)},
-                       {"suppressed_before", suppressed}});
-        }
-        return;
-    }
-    Message& msg = result->message();
-    ctx_.metrics.count_received(channel->kind, msg.type, msg.format);
-    dispatch(std::move(*channel), std::move(msg));
-}
-
-void Gateway::dispatch(Channel&& channel, Message&& message) {
-    // One immutable Delivery per message, shared by every shard and every target queue.
-    auto d = std::make_shared<Delivery>();
-    // The frame is built once, header included, and every socket writes these same bytes.
-    d->outbound.frame = ws::make_frame(ws::Opcode::text, message.frame);
-    d->outbound.type = message.type;
-    d->outbound.project_id = std::move(message.project_id);
-    d->user_id = std::move(channel.user_id);
-    if (channel.kind == ChannelKind::project) d->project_id = std::move(channel.project_id);
-    d->id = std::move(message.id);
+    auto d = intake_.take(channel_name, payload);
+    if (!d) return;
     // Handed to the shards once the current read of Redis is done: one post per shard per
     // batch, and every frame the batch queues for one socket goes out in one write.
     if (batch_.empty()) asio::post(shards_.front()->ioc, [this] { hand_off_batch(); });

@@ -7,10 +7,9 @@
 #include <memory>
 #include <vector>
 
+#include "net/message_intake.hpp"
 #include "net/shard.hpp"
 #include "wsgw/config.hpp"
-#include "wsgw/log_limiter.hpp"
-#include "wsgw/message.hpp"
 
 namespace wsgw {
 
@@ -30,7 +29,6 @@ public:
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
     void on_redis_state(bool subscribed);
-    void dispatch(Channel&& channel, Message&& message);
     void hand_off_batch();
     void wait_for_signal();
     void wait_for_hangup();
@@ -41,7 +39,7 @@ private:
 
     Config config_;
     GatewayContext ctx_;
-    MessageLimits limits_;
+    MessageIntake intake_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::shared_ptr<Listener> listener_;
     std::unique_ptr<RedisSubscriber> subscriber_;
@@ -50,8 +48,7 @@ private:
     boost::asio::signal_set hangup_;
     boost::asio::steady_timer shutdown_timer_;
     std::chrono::steady_clock::time_point shutdown_deadline_;
-    LogLimiter drop_log_limiter_{20};
-    // Messages validated during the subscriber's current read, handed to every shard together
+    // Messages taken in during the subscriber's current read, handed to every shard together
     // once it ends (subscriber thread only).
     std::vector<std::shared_ptr<const Delivery>> batch_;
     bool shutting_down_ = false;

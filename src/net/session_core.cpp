@@ -10,7 +10,10 @@ namespace wsgw {
 
 SessionCore::~SessionCore() {
     // A session destroyed without closing (its io_context went first) still leaves the registry.
-    if (registered_) shard.registry.remove(peer.identity.user_id, self_);
+    if (registered_) {
+        shard.registry.remove(peer.identity.user_id, self_);
+        ctx.presence.remove(peer.identity.user_id);
+    }
     ctx.limiter.release(peer.identity.user_id, peer.address);
 }
 
@@ -19,6 +22,8 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
     const auto now = std::chrono::steady_clock::now();
     if (opened_at_ == std::chrono::steady_clock::time_point{}) opened_at_ = now;
     const auto wait = std::min<std::chrono::steady_clock::duration>(ctx.resume_wait, ctx.handshake_timeout / 2);
+    // Messages kept raw have no id until validated.
+    if (!peer.last_id.empty()) shard.settle(peer.identity.user_id);
     if (!peer.last_id.empty() && now - opened_at_ < wait && !shard.resume.holds(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
         using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -33,6 +38,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
     }
     self_ = &self;
     opened_at_ = std::chrono::steady_clock::now();
+    ctx.presence.add(peer.identity.user_id);
     shard.registry.add(peer.identity.user_id, peer.project_filter, &self);
     registered_ = true;
     ctx.metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -75,6 +81,7 @@ void SessionCore::closed(Session& self, std::uint16_t code, DisconnectReason why
     if (!registered_) return;
     registered_ = false;
     shard.registry.remove(peer.identity.user_id, &self);
+    ctx.presence.remove(peer.identity.user_id);
     ctx.metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
     ctx.metrics.count_disconnect(why);
     auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - opened_at_);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "net/session.hpp"
@@ -20,6 +21,7 @@
 #include "wsgw/message.hpp"
 #include "wsgw/metrics.hpp"
 #include "wsgw/origin.hpp"
+#include "wsgw/presence_hint.hpp"
 #include "wsgw/registry.hpp"
 #include "wsgw/resume_window.hpp"
 #include "wsgw/revocation_list.hpp"
@@ -50,6 +52,9 @@ struct GatewayContext {
     std::shared_ptr<TlsContextStore> tls;  // null: plain ws:// and http://
     ConnectionLimiter limiter;
     Metrics metrics;
+    // Raised and lowered as sockets register and unregister on any thread: read by the
+    // subscriber to choose validating a message at once or keeping it raw.
+    PresenceHint presence;
     // Revoked token ids (internally locked). With a control channel, upgrades wait until the
     // deny list has been loaded from Redis once: an instance that does not know it yet would
     // let a revoked token in.
@@ -60,18 +65,36 @@ struct GatewayContext {
     std::atomic<bool> draining{false};
 };
 
-// A validated message on its way to the sockets of one user, shared by every shard and queue.
+// A message on its way to the sockets of one user, shared by every shard and queue: validated,
+// or (pending) kept raw for a user with no socket here, until a shard needs it validated.
 struct Delivery {
-    Outbound outbound;
+    Outbound outbound;       // pending: no frame yet; type and payload project from the sketch
     std::string user_id;
     std::string project_id;  // empty for user_noti:* messages
-    std::string id;          // the message id the frame carries
+    std::string id;          // the message id the frame carries; empty while pending
+    // Pending only: the publisher's bytes, and when they arrived (what a message without a
+    // timestamp is stamped with, so validating later gives the frame validating now would).
+    bool pending = false;
+    std::string raw;
+    std::chrono::system_clock::time_point received_at;
 };
 
 // How the resume window reads a delivery's id and channel project without copying them.
 struct DeliveryTraits {
     static std::string_view id(const std::shared_ptr<const Delivery>& d) { return d->id; }
     static std::string_view channel_project(const std::shared_ptr<const Delivery>& d) { return d->project_id; }
+    static bool pending(const std::shared_ptr<const Delivery>& d) { return d->pending; }
+    static std::size_t bytes(const std::shared_ptr<const Delivery>& d) { return d->outbound.frame.size(); }
+};
+
+// Validates pending deliveries for any shard (thread-safe): the validated form, or null when the
+// message is invalid (counted and logged). Implemented by MessageIntake.
+class DeliveryValidator {
+public:
+    virtual std::shared_ptr<const Delivery> validate(const Delivery& pending) = 0;
+
+protected:
+    ~DeliveryValidator() = default;
 };
 
 struct Shard {
@@ -86,8 +109,13 @@ struct Shard {
     ~Shard() { dirty.clear(); }
 
     // Hands a message to every target session on this thread (and keeps it for replay when it
-    // is progress); returns the number of sessions it was queued for.
-    std::size_t deliver(const std::shared_ptr<const Delivery>& delivery);
+    // is progress); returns the number of sessions it was queued for. A pending message is
+    // validated here only if its user has a socket on this thread (registered since the
+    // subscriber looked); otherwise it is kept raw.
+    std::size_t deliver(std::shared_ptr<const Delivery> delivery);
+    // Validates the pending messages of `user` that this thread keeps for replay and resume:
+    // called before they are read (a registration, a resume's wait for its last_id).
+    void settle(std::string_view user);
     // Queues the replayable state of `user` (only `project_filter`'s when set) to `session`.
     std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
     // Queues what `user` missed since message `last_id` (only what `project_filter` admits);
@@ -102,6 +130,7 @@ struct Shard {
     void want_flush(std::shared_ptr<Session> session);
 
     std::size_t index;
+    DeliveryValidator* validator = nullptr;  // set before any pending delivery arrives
     // Declared before the io_context so that they outlive it: destroying the io_context destroys
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
@@ -121,14 +150,38 @@ struct Shard {
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
 };
 
-inline std::size_t Shard::deliver(const std::shared_ptr<const Delivery>& d) {
+inline std::size_t Shard::deliver(std::shared_ptr<const Delivery> d) {
+    // Exact on this thread: a socket that registered here before this runs gets the message live;
+    // one that registers after finds it in the window and cache, settled then.
+    if (d->pending && registry.user_count() != 0 && registry.holds(d->user_id)) {
+        d = validator->validate(*d);
+        if (!d) return 0;
+    }
     auto type = d->outbound.type;
     const auto now = std::chrono::steady_clock::now();
     if (type == MessageType::project_progress || type == MessageType::project_completed)
         replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed, now);
-    resume.put(d->user_id, d, RetainedMeta{d->outbound.project_id, type, d->outbound.frame.size()}, now);
+    const std::size_t bytes = d->pending ? d->raw.size() : d->outbound.frame.size();
+    resume.put(d->user_id, d, RetainedMeta{d->outbound.project_id, type, bytes}, now);
+    if (d->pending) return 0;
     return registry.for_each_target(d->user_id, d->project_id,
                                     [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
+}
+
+inline void Shard::settle(std::string_view user) {
+    if (!validator) return;
+    // One validation per message per thread, though the cache and the window may both hold it.
+    std::unordered_map<const Delivery*, std::shared_ptr<const Delivery>> settled;
+    auto validate = [&](std::shared_ptr<const Delivery>& d) {
+        if (!d->pending) return true;
+        auto [it, fresh] = settled.try_emplace(d.get());
+        if (fresh) it->second = validator->validate(*d);
+        if (!it->second) return false;
+        d = it->second;
+        return true;
+    };
+    resume.settle(user, validate);
+    replay.settle(user, validate);
 }
 
 inline std::size_t Shard::replay_to(Session& session, std::string_view user, std::string_view project_filter) {

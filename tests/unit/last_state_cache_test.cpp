@@ -87,3 +87,27 @@ TEST(LastStateCache, StaysBoundedUnderManyDistinctProjects) {
 }
 
 }  // namespace
+
+namespace {
+
+// A value kept raw (negative here) is swapped for its validated form, or dropped, by settle().
+TEST(LastStateCache, SettleSwapsRawValuesInPlaceAndDropsInvalidOnes) {
+    LastStateCache<int> c(ReplayLimits{});
+    c.put("u1", "p1", -1, false, t0);
+    c.put("u1", "p2", -2, false, t0);
+    c.put("u1", "p3", 3, false, t0);
+    c.put("u2", "p1", -4, false, t0);
+    int calls = 0;
+    c.settle("u1", [&](int& v) {
+        ++calls;
+        if (v == -2) return false;  // invalid
+        if (v < 0) v = -v;
+        return true;
+    });
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(c.get("u1", "", t0), (std::vector<int>{1, 3})) << "order of update kept, the invalid one gone";
+    EXPECT_EQ(c.get("u2", "", t0), std::vector<int>{-4}) << "other users stay raw";
+    EXPECT_EQ(c.size(), 2u + 1u);
+}
+
+}  // namespace

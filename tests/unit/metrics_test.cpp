@@ -44,6 +44,8 @@ const std::vector<std::pair<std::string, std::string>> kFamilies = {
     {"wsgw_connections_total", "counter"},
     {"wsgw_messages_received_total", "counter"},
     {"wsgw_messages_dropped_total", "counter"},
+    {"wsgw_messages_kept_raw_total", "counter"},
+    {"wsgw_messages_validated_late_total", "counter"},
     {"wsgw_deliveries_total", "counter"},
     {"wsgw_deliveries_coalesced_total", "counter"},
     {"wsgw_disconnects_total", "counter"},

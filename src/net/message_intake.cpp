@@ -1,0 +1,83 @@
+#include "net/message_intake.hpp"
+
+#include "net/logging.hpp"
+#include "wsgw/message_sketch.hpp"
+#include "wsgw/ws_frame.hpp"
+
+namespace wsgw {
+
+std::shared_ptr<const Delivery> MessageIntake::take(std::string_view channel_name, std::string_view payload) {
+    auto channel = parse_channel(channel_name);
+    if (!channel) {
+        drop(DropReason::bad_channel, "channel name has the wrong shape or an invalid id", channel_name, payload);
+        return nullptr;
+    }
+    const auto now = std::chrono::system_clock::now();
+    if (!presence_.maybe_held(channel->user_id)) {
+        if (auto sketch = sketch_message(payload, *channel, limits_)) {
+            auto d = std::make_shared<Delivery>();
+            d->pending = true;
+            d->outbound.type = sketch->type;
+            d->outbound.project_id = sketch->project_id;
+            d->raw = payload;
+            d->received_at = now;
+            metrics_.count_received(channel->kind, sketch->type, sketch->format);
+            Metrics::add(metrics_.messages_kept_raw);
+            d->user_id = std::move(channel->user_id);
+            d->project_id = std::move(channel->project_id);
+            return d;
+        }
+    }
+    return validated(std::move(*channel), channel_name, payload, now, /*on_arrival=*/true);
+}
+
+std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& pending) {
+    Metrics::add(metrics_.messages_validated_late);
+    Channel channel{pending.project_id.empty() ? ChannelKind::user : ChannelKind::project, pending.user_id,
+                    pending.project_id};
+    const std::string channel_name = channel.kind == ChannelKind::user
+                                         ? "user_noti:" + pending.user_id
+                                         : "project:" + pending.project_id + ":" + pending.user_id;
+    // Already counted as received on arrival, by its sketch.
+    return validated(std::move(channel), channel_name, pending.raw, pending.received_at, /*on_arrival=*/false);
+}
+
+std::shared_ptr<const Delivery> MessageIntake::validated(Channel&& channel, std::string_view channel_name,
+                                                         std::string_view payload,
+                                                         std::chrono::system_clock::time_point received_at,
+                                                         bool on_arrival) {
+    auto result = validate_message(payload, channel, limits_, received_at);
+    if (!result.ok()) {
+        drop(result.rejection().reason, result.rejection().detail, channel_name, payload);
+        return nullptr;
+    }
+    Message& message = result.message();
+    if (on_arrival) metrics_.count_received(channel.kind, message.type, message.format);
+    auto d = std::make_shared<Delivery>();
+    // The frame is built once, header included, and every socket writes these same bytes.
+    d->outbound.frame = ws::make_frame(ws::Opcode::text, message.frame);
+    d->outbound.type = message.type;
+    d->outbound.project_id = std::move(message.project_id);
+    d->user_id = std::move(channel.user_id);
+    if (channel.kind == ChannelKind::project) d->project_id = std::move(channel.project_id);
+    d->id = std::move(message.id);
+    return d;
+}
+
+void MessageIntake::drop(DropReason reason, std::string_view detail, std::string_view channel_name,
+                         std::string_view payload) {
+    metrics_.count_dropped(reason);
+    std::uint64_t suppressed = 0;
+    {
+        std::lock_guard lock(log_mutex_);
+        if (!drop_log_limiter_.allow(std::chrono::steady_clock::now(), suppressed) && !suppressed) return;
+    }
+    log::warn("message_dropped", {{"reason", to_string(reason)},
+                                  {"detail", detail},
+                                  {"channel", safe_prefix(channel_name, 160)},
+                                  {"bytes", payload.size()},
+                                  {"prefix", safe_prefix(payload, 64)},
+                                  {"suppressed_before", suppressed}});
+}
+
+}  // namespace wsgw

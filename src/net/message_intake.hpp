@@ -1,0 +1,40 @@
+#pragma once
+// Between Redis and the shards: turns a published message into a Delivery, validated at once
+// when a socket of its user may be held here (PresenceHint), else sketched and kept raw
+// (wsgw/message_sketch.hpp) for the shards to validate if a socket of the user ever registers
+// on them. Drops are counted and logged (rate-limited) wherever validation happens.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "net/shard.hpp"
+#include "wsgw/log_limiter.hpp"
+#include "wsgw/message.hpp"
+#include "wsgw/presence_hint.hpp"
+
+namespace wsgw {
+
+class MessageIntake final : public DeliveryValidator {
+public:
+    MessageIntake(MessageLimits limits, Metrics& metrics, const PresenceHint& presence)
+        : limits_(limits), metrics_(metrics), presence_(presence) {}
+
+    // Subscriber thread: null when the message is dropped.
+    std::shared_ptr<const Delivery> take(std::string_view channel_name, std::string_view payload);
+    // Any shard's thread.
+    std::shared_ptr<const Delivery> validate(const Delivery& pending) override;
+
+private:
+    std::shared_ptr<const Delivery> validated(Channel&& channel, std::string_view channel_name, std::string_view payload,
+                                              std::chrono::system_clock::time_point received_at, bool on_arrival);
+    void drop(DropReason reason, std::string_view detail, std::string_view channel_name, std::string_view payload);
+
+    MessageLimits limits_;
+    Metrics& metrics_;
+    const PresenceHint& presence_;
+    std::mutex log_mutex_;  // drops are rare; the limiter is shared by every thread that validates
+    LogLimiter drop_log_limiter_{20};
+};
+
+}  // namespace wsgw
