@@ -45,8 +45,9 @@ Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
 class ResumeTest : public ::testing::Test {
 protected:
     RedisServer redis_;
-    GatewayProcess a_{redis_.url()};
-    GatewayProcess b_{redis_.url()};
+    // Two I/O threads each, so that "every thread holds the message" is a number to wait for.
+    GatewayProcess a_{redis_.url(), {{"WSGW_THREADS", "2"}}};
+    GatewayProcess b_{redis_.url(), {{"WSGW_THREADS", "2"}}};
 };
 
 TEST_F(ResumeTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissedThenLiveTraffic) {
@@ -63,6 +64,9 @@ TEST_F(ResumeTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissedThenLiveTraff
         }
     }
     for (int i = 6; i <= 12; ++i) ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(i)), 2);
+    // All twelve in both of b's windows before the client comes: otherwise the last ones may
+    // arrive live, which is correct but makes the count of resumed messages a race.
+    ASSERT_TRUE(eventually([&] { return b_.metric("wsgw_resume_retained_messages") == 24; })) << b_.log();
 
     WsClient on_b;
     ASSERT_TRUE(on_b.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
