@@ -40,6 +40,28 @@ def cpu_s(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
 
+def socket_bytes():
+    """Bytes sent so far by each (pid, local port) over established TCP sockets (ss -tinp)."""
+    out = subprocess.run(["ss", "-tinpH", "state", "established"], capture_output=True, text=True).stdout
+    sent, cur = {}, None
+    for line in out.splitlines():
+        if not line[:1].isspace():
+            pid = re.search(r"pid=(\d+)", line)
+            cur = (int(pid.group(1)), int(line.split()[2].rsplit(":", 1)[1])) if pid else None
+        elif cur and (m := re.search(r"bytes_sent:(\d+)", line)):
+            sent[cur] = sent.get(cur, 0) + int(m.group(1))
+    return sent
+
+def node_bytes(before, after, node):
+    """(to clients, over the cluster bus) sent by a Redis node between two socket_bytes()."""
+    clients = bus = 0
+    for (pid, port), b in after.items():
+        if pid != node["pid"]: continue
+        d = b - before.get((pid, port), 0)
+        if port == node["port"]: clients += d
+        else: bus += d
+    return clients, bus
+
 def spawn(argv, env=None, log=None):
     p = subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=open(log or os.devnull, "w"),
                          stderr=subprocess.STDOUT)
@@ -115,14 +137,17 @@ def snapshot(pids):
 def phase_others(nodes, gws, publish_nodes):
     pids = [g["pid"] for g in gws] + [n["pid"] for n in nodes]
     per = rate // len(publish_nodes)
+    bytes0 = socket_bytes()
     before = snapshot(pids)
     pubs = [subprocess.Popen([bench_bin, "--mode", "publish", "--redis-port", str(n["port"]), "--users", "10000",
                               "--user-prefix", f"nobody{k}-", "--messages", str(per * seconds), "--rate", str(per)],
                              stdout=subprocess.PIPE, text=True) for k, n in enumerate(publish_nodes)]
     outs = [json.loads(p.communicate()[0]) for p in pubs]
     after = snapshot(pids)
+    bytes1 = socket_bytes()
     messages = sum(o["messages"] for o in outs)
-    return {"messages": messages, "cpu": {pid: after[pid] - before[pid] for pid in pids}}
+    return {"messages": messages, "cpu": {pid: after[pid] - before[pid] for pid in pids},
+            "bytes": {n["pid"]: node_bytes(bytes0, bytes1, n) for n in nodes}}
 
 def phase_fleet(nodes, gws, publish_nodes):
     pids = [g["pid"] for g in gws] + [n["pid"] for n in nodes]
@@ -159,14 +184,15 @@ def report(r):
     nodes, gws, others, fleet = r["nodes"], r["gateways"], r["others"], r["fleet"]
     m_o, m_f = others["messages"], fleet["messages"]
     print(f"\n### {r['setup']}: {instances} instances, {rate} messages/s, {seconds} s per phase, {sockets} sockets per instance\n")
-    print("| Redis node | role | instances subscribed | CPU µs per message (others phase) | per subscribed instance | CPU µs per message (fleet phase) |")
-    print("|---|---|---|---|---|---|")
+    print("| Redis node | role | instances subscribed | CPU µs per message (others phase) | per subscribed instance | CPU µs per message (fleet phase) | bytes per message to subscribers | bytes per message on the cluster bus |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in nodes:
         subs = sum(g["node"] == n["port"] or (len(nodes) == 1) for g in gws)
         co = others["cpu"][n["pid"]] * 1e6 / m_o
         cf = fleet["cpu"][n["pid"]] * 1e6 / m_f
-        print(f"| :{n['port']} | {n['role']} | {subs} | {co:.2f} | {co / subs:.2f} | {cf:.2f} |" if subs else
-              f"| :{n['port']} | {n['role']} | 0 | {co:.2f} | - | {cf:.2f} |")
+        to_clients, bus = (b / m_o for b in others["bytes"][n["pid"]])
+        per_sub = f"{co / subs:.2f}" if subs else "-"
+        print(f"| :{n['port']} | {n['role']} | {subs} | {co:.2f} | {per_sub} | {cf:.2f} | {to_clients:.0f} | {bus:.0f} |")
     print("\n| instance | node | others' traffic: CPU µs per message | own deliveries | CPU µs per own delivery | p50 ms | p99 ms | lost |")
     print("|---|---|---|---|---|---|---|---|")
     rows = []
