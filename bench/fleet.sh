@@ -14,7 +14,7 @@
 #           receives everyone's; own-delivery CPU = (CPU - others' cost x others' messages) /
 #           deliveries; end-to-end p99 per generator.
 # CPU figures come from /proc (utime + stime) of each process around each phase. Prints
-# markdown tables and writes bench/results/fleet-<date>.json.
+# markdown tables, writes bench/results/fleet-<date>.json and plots it (bench/fleet_plot.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -214,6 +214,8 @@ try:
     out = f"{root}/bench/results/fleet-{time.strftime('%Y%m%d-%H%M%S')}.json"
     with open(out, "w") as f: json.dump(results, f, indent=1)
     print(f"\nraw: {out}")
+    if shutil.which("gnuplot"):
+        subprocess.run([sys.executable, f"{root}/bench/fleet_plot.py", out], check=False)
 finally:
     for p in procs:
         p.kill()
