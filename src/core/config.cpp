@@ -116,21 +116,14 @@ std::optional<std::string> set_demo(Config& c, std::string_view v) {
 }
 std::string show_demo(const Config& c) { return c.demo_enabled ? "true" : "false"; }
 
-std::optional<std::string> set_sentinels(Config& c, std::string_view v) {
+// A "host:port,..." list: the text as given, and the endpoints parsed from it.
+template <std::string Config::*Text, std::vector<RedisEndpoint> Config::*List>
+std::optional<std::string> set_endpoints(Config& c, std::string_view v) {
     std::string err;
     auto list = parse_endpoints(v, err);
     if (!list) return err;
-    c.redis_sentinels = std::string(trim(v));
-    c.sentinels = std::move(*list);
-    return std::nullopt;
-}
-
-std::optional<std::string> set_cluster_nodes(Config& c, std::string_view v) {
-    std::string err;
-    auto list = parse_endpoints(v, err);
-    if (!list) return err;
-    c.redis_cluster_nodes = std::string(trim(v));
-    c.cluster_seeds = std::move(*list);
+    c.*Text = std::string(trim(v));
+    c.*List = std::move(*list);
     return std::nullopt;
 }
 
@@ -258,7 +251,7 @@ const std::vector<ConfigOption> kOptions = {
      set_text<&Config::tls_key_file>, show_text<&Config::tls_key_file>},
     {"redis_sentinels",
      "Comma-separated Redis Sentinel addresses (host:port); when set, the master is resolved through them.", false,
-     set_sentinels, show_text<&Config::redis_sentinels>},
+     set_endpoints<&Config::redis_sentinels, &Config::sentinels>, show_text<&Config::redis_sentinels>},
     {"redis_sentinel_master", "Master name the sentinels monitor.", false, set_master_name,
      show_text<&Config::redis_sentinel_master>},
     {"redis_sentinel_password", "Password of the sentinels (the data nodes use redis_url's).", true,
@@ -299,7 +292,7 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::resume_wait_ms, 0, 10'000>, show_uint<&Config::resume_wait_ms>},
     {"redis_cluster_nodes",
      "Comma-separated seed nodes of a Redis Cluster (host:port); when set, the gateway discovers the cluster and subscribes to one node of it, with redis_url's password.",
-     false, set_cluster_nodes, show_text<&Config::redis_cluster_nodes>},
+     false, set_endpoints<&Config::redis_cluster_nodes, &Config::cluster_seeds>, show_text<&Config::redis_cluster_nodes>},
     {"redis_cluster_refresh_ms", "Interval of the cluster topology refresh (also refreshed on every reconnect).", false,
      set_uint<&Config::redis_cluster_refresh_ms, 100, 3'600'000>, show_uint<&Config::redis_cluster_refresh_ms>},
     {"instance_id",
