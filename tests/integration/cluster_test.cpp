@@ -66,16 +66,31 @@ struct InstanceOn {
     WsClient c;
 };
 
-const ClusterNode& first_primary(const ClusterTopology& t) {
+// The first node of `t` for which `pick` holds (throws, failing the test, when none does).
+template <class Pick>
+const ClusterNode& node_where(const ClusterTopology& t, Pick pick) {
     for (const auto& n : t.nodes)
-        if (n.primary && !n.slots.empty()) return n;
-    throw std::runtime_error("no primary");
+        if (pick(n)) return n;
+    throw std::runtime_error("no such node in the cluster's topology");
+}
+
+const ClusterNode& first_primary(const ClusterTopology& t) {
+    return node_where(t, [](const ClusterNode& n) { return n.primary && !n.slots.empty(); });
 }
 
 const ClusterNode& first_replica(const ClusterTopology& t) {
-    for (const auto& n : t.nodes)
-        if (!n.primary) return n;
-    throw std::runtime_error("no replica");
+    return node_where(t, [](const ClusterNode& n) { return !n.primary; });
+}
+
+// The primary that holds the deny list's key.
+const ClusterNode& deny_list_owner(const ClusterTopology& t) {
+    const auto slot = key_slot("wsgw:revoked");
+    return node_where(t, [&](const ClusterNode& n) { return t.slot_owner(slot) == &n; });
+}
+
+// The control command that makes every instance write `user`'s token id to the deny list.
+std::string revoke_command(const std::string& user) {
+    return json{{"action", "revoke"}, {"jti", "jti-" + user}, {"exp", 4102444800LL}}.dump();
 }
 
 TEST(ClusterTest, MessagesPublishedOnAnyNodeReachEveryInstanceAndInstancesSpreadOverNodes) {
@@ -128,9 +143,7 @@ TEST(ClusterTest, KilledNodeIsLeftAndDeliveryResumesWithinTheBound) {
     RedisCluster cluster;
     auto topology = cluster.topology();
     // The hardest node to lose: the primary that also holds the revocation list's slot.
-    const auto* owner = topology.slot_owner(key_slot("wsgw:revoked"));
-    ASSERT_NE(owner, nullptr);
-    auto port = owner->port;
+    auto port = deny_list_owner(topology).port;
     InstanceOn on(cluster, topology, port);
     auto& [gw, user, c] = on;
     ASSERT_EQ(subscribed_node(gw), port);
@@ -179,13 +192,9 @@ TEST(ClusterTest, FrozenNodeIsCaughtByTheProbeAndLeft) {
 TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) {
     RedisCluster cluster;
     auto topology = cluster.topology();
-    const auto* owner = topology.slot_owner(key_slot("wsgw:revoked"));
-    ASSERT_NE(owner, nullptr);
-    const ClusterNode* replica = nullptr;
-    for (const auto& n : topology.nodes)
-        if (n.primary_id == owner->id) replica = &n;
-    ASSERT_NE(replica, nullptr);
-    auto owner_port = owner->port, replica_port = replica->port;
+    const auto& owner = deny_list_owner(topology);
+    auto owner_port = owner.port;
+    auto replica_port = node_where(topology, [&](const ClusterNode& n) { return n.primary_id == owner.id; }).port;
     InstanceOn on(cluster, topology, owner_port);
     auto& [gw, user, c] = on;
     ASSERT_TRUE(join(c, gw.port(), user));
@@ -201,12 +210,71 @@ TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) 
 
     // A revoke makes every instance write the deny list: the write goes to the new primary
     // (after a MOVED from the old one, whose slots moved).
-    auto revoke = json{{"action", "revoke"}, {"jti", "jti-" + user}, {"exp", 4102444800LL}}.dump();
-    ASSERT_GE(cluster.node(0).publish("wsgw:control", revoke), 1);
+    ASSERT_GE(cluster.node(0).publish("wsgw:control", revoke_command(user)), 1);
     ASSERT_TRUE(eventually(
         [&] { return !cluster.node_on(replica_port).command("ZSCORE wsgw:revoked jti-" + user).empty(); }, 10s))
         << gw.log();
     EXPECT_FALSE(c.closed());
+}
+
+// The deny list's slot is being migrated to another primary and the key is not on its old one
+// yet: the old primary answers ASK, and the write goes to the new one after ASKING.
+TEST(ClusterTest, KeyedCommandsFollowAnAskDuringASlotMigration) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto slot = key_slot("wsgw:revoked");
+    const auto* source = &deny_list_owner(topology);
+    const auto* target = &node_where(
+        topology, [&](const ClusterNode& n) { return n.primary && !n.slots.empty() && n.id != source->id; });
+    InstanceOn on(cluster, topology, target->port);
+    auto& [gw, user, c] = on;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_EQ(cluster.node_on(source->port).command("EXISTS wsgw:revoked"), "0");
+
+    const auto s = std::to_string(slot);
+    ASSERT_EQ(cluster.node_on(target->port).command("CLUSTER SETSLOT " + s + " IMPORTING " + source->id), "OK");
+    ASSERT_EQ(cluster.node_on(source->port).command("CLUSTER SETSLOT " + s + " MIGRATING " + target->id), "OK");
+    ASSERT_GE(cluster.node_on(target->port).publish("wsgw:control", revoke_command(user)), 1);
+    ASSERT_TRUE(eventually(
+        [&] { return cluster.node_on(target->port).command("CLUSTER COUNTKEYSINSLOT " + s) == "1"; }, 10s))
+        << gw.log();
+    EXPECT_EQ(cluster.node_on(source->port).command("CLUSTER COUNTKEYSINSLOT " + s), "0");
+    EXPECT_NE(gw.log().find("\"kind\":\"ASK\""), std::string::npos) << gw.log();
+    EXPECT_EQ(gw.log().find("\"event\":\"revocation_store_failed\""), std::string::npos) << gw.log();
+    ASSERT_GE(publish_until_delivered(cluster.node_on(target->port), c, user), 0) << "delivery unaffected";
+}
+
+// The deny list's primary stops answering (SIGSTOP) while the instance is subscribed elsewhere:
+// a revoke's write fails after the reply deadline with a log line, and delivery never pauses.
+TEST(ClusterTest, AWriteToAFrozenPrimaryTimesOutWithoutDisturbingDelivery) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto* owner = &deny_list_owner(topology);
+    const auto* elsewhere =
+        &node_where(topology, [&](const ClusterNode& n) { return n.id != owner->id && n.primary_id != owner->id; });
+    InstanceOn on(cluster, topology, elsewhere->port);
+    auto& [gw, user, c] = on;
+    ASSERT_EQ(subscribed_node(gw), elsewhere->port);
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    auto& here = cluster.node_on(elsewhere->port);
+    cluster.node_on(owner->port).freeze();
+    auto t0 = Clock::now();
+    ASSERT_GE(here.publish("wsgw:control", revoke_command(user)), 1);
+    // While the write waits for its deadline (the connect timeout, 1 s here), messages flow.
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_GE(here.publish("user_noti:" + user, note("during")), 1);
+        auto m = c.next(500ms);
+        ASSERT_TRUE(m) << "message " << i << " held up by the frozen primary\n" << gw.log();
+        EXPECT_EQ(json::parse(*m)["type"], "notification");
+    }
+    ASSERT_TRUE(eventually(
+        [&] { return gw.log().find("\"event\":\"revocation_store_failed\"") != std::string::npos; }, 5s))
+        << gw.log();
+    RecordProperty("frozen_write_failed_after_ms", std::to_string(ms_since(t0)));
+    EXPECT_EQ(subscribed_node(gw), elsewhere->port) << "the subscription did not move";
+    EXPECT_FALSE(c.closed());
+    cluster.node_on(owner->port).thaw();
 }
 
 TEST(ClusterTest, StartsWithASeedDownAndUsesTheOthers) {
