@@ -277,6 +277,52 @@ TEST(ClusterTest, AWriteToAFrozenPrimaryTimesOutWithoutDisturbingDelivery) {
     cluster.node_on(owner->port).thaw();
 }
 
+// The rest of the cluster forgets the node the instance is on (CLUSTER FORGET: no member any
+// more, while the node itself still runs and answers): the next topology refresh leaves it.
+TEST(ClusterTest, ANodeTheClusterNoLongerListsIsLeftOnTheNextRefresh) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto& gone = first_replica(topology);
+    InstanceOn on(cluster, topology, gone.port);
+    auto& [gw, user, c] = on;
+    ASSERT_EQ(subscribed_node(gw), gone.port);
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    for (const auto& n : topology.nodes) {
+        if (n.id == gone.id) continue;
+        ASSERT_EQ(cluster.node_on(n.port).command("CLUSTER FORGET " + gone.id), "OK");
+    }
+    ASSERT_TRUE(eventually([&] { return subscribed_node(gw) != gone.port && subscribed_node(gw) != 0; }, 10s))
+        << gw.log();
+    EXPECT_NE(gw.log().find("\"event\":\"redis_cluster_node_left\""), std::string::npos) << gw.log();
+    EXPECT_NE(gw.log().find("\"state\":\"not a member\""), std::string::npos) << gw.log();
+    ASSERT_GE(publish_until_delivered(cluster.node_on(first_primary(topology).port), c, user), 0) << gw.log();
+    EXPECT_FALSE(c.closed());
+}
+
+// Every node down at once: not ready, clients kept, an unreachable cluster logged; once the
+// nodes come back (with their cluster state), the instance subscribes again by itself.
+TEST(ClusterTest, AWholeClusterOutageIsWaitedOutAndRecoveredFrom) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    InstanceOn on(cluster, topology, first_primary(topology).port);
+    auto& [gw, user, c] = on;
+    ASSERT_TRUE(join(c, gw.port(), user));
+
+    for (std::size_t i = 0; i < cluster.size(); ++i) cluster.node(i).kill_hard();
+    ASSERT_TRUE(eventually([&] { return !gw.ready(); }, 5s)) << gw.log();
+    ASSERT_TRUE(eventually(
+        [&] { return gw.log().find("\"event\":\"redis_cluster_unreachable\"") != std::string::npos; }, 10s))
+        << gw.log();
+    EXPECT_FALSE(c.closed()) << "clients stay connected through the outage";
+
+    for (std::size_t i = 0; i < cluster.size(); ++i) cluster.node(i).start();
+    ASSERT_TRUE(eventually([&] { return cluster.whole(); }, 30s)) << "the cluster did not reassemble";
+    ASSERT_TRUE(eventually([&] { return gw.ready(); }, 20s)) << gw.log();
+    ASSERT_GE(publish_until_delivered(cluster.node(0), c, user), 0) << gw.log();
+    EXPECT_FALSE(c.closed());
+}
+
 TEST(ClusterTest, StartsWithASeedDownAndUsesTheOthers) {
     RedisCluster cluster;
     auto dead = free_port();
