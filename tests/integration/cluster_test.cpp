@@ -1,6 +1,7 @@
 // Redis Cluster, against a real cluster of three primaries and three replicas on loopback:
 // messages published on any node reach every instance; instances spread over the nodes; a node
-// that dies, freezes or hands its slots to its replica is survived without restarting anything.
+// that dies, freezes, hands its slots to its replica or is forgotten by the others, a slot in
+// migration, and an outage of every node are survived without restarting anything.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -292,8 +293,10 @@ TEST(ClusterTest, ANodeTheClusterNoLongerListsIsLeftOnTheNextRefresh) {
         if (n.id == gone.id) continue;
         ASSERT_EQ(cluster.node_on(n.port).command("CLUSTER FORGET " + gone.id), "OK");
     }
+    auto t0 = Clock::now();
     ASSERT_TRUE(eventually([&] { return subscribed_node(gw) != gone.port && subscribed_node(gw) != 0; }, 10s))
         << gw.log();
+    RecordProperty("forget_to_switch_ms", std::to_string(ms_since(t0)));
     EXPECT_NE(gw.log().find("\"event\":\"redis_cluster_node_left\""), std::string::npos) << gw.log();
     EXPECT_NE(gw.log().find("\"state\":\"not a member\""), std::string::npos) << gw.log();
     ASSERT_GE(publish_until_delivered(cluster.node_on(first_primary(topology).port), c, user), 0) << gw.log();
@@ -317,8 +320,10 @@ TEST(ClusterTest, AWholeClusterOutageIsWaitedOutAndRecoveredFrom) {
     EXPECT_FALSE(c.closed()) << "clients stay connected through the outage";
 
     for (std::size_t i = 0; i < cluster.size(); ++i) cluster.node(i).start();
+    auto t0 = Clock::now();
     ASSERT_TRUE(eventually([&] { return cluster.whole(); }, 30s)) << "the cluster did not reassemble";
     ASSERT_TRUE(eventually([&] { return gw.ready(); }, 20s)) << gw.log();
+    RecordProperty("nodes_back_to_ready_ms", std::to_string(ms_since(t0)));
     ASSERT_GE(publish_until_delivered(cluster.node(0), c, user), 0) << gw.log();
     EXPECT_FALSE(c.closed());
 }
