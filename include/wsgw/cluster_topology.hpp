@@ -36,7 +36,23 @@ struct ClusterTopology {
     // The healthy primary serving `slot`, if the topology knows one.
     const ClusterNode* slot_owner(std::uint16_t slot) const;
     const ClusterNode* find(std::string_view host, std::uint16_t port) const;
+    // Makes the node at host:port the (primary) owner of `slot`, taking the slot from whichever
+    // node held it. False, and nothing changed, when the topology does not list that node.
+    bool assign_slot(std::uint16_t slot, std::string_view host, std::uint16_t port);
 };
+
+// What a MOVED reply said: `slot` is served by the node at host:port now.
+struct SlotMove {
+    std::uint16_t slot = 0;
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// Brings `topology` in line with a MOVED heard since an earlier read: the node a refresh asks
+// may not have heard of a failover yet and still list the old owner. True while the move is
+// worth remembering (it was applied); false once the topology agrees with it, or no longer lists
+// the node it named as healthy (a later move or failure wins).
+bool reconcile(ClusterTopology& topology, const SlotMove& move);
 
 // Parses the text reply of CLUSTER NODES. Lines it cannot read make the whole reply an error
 // (a truncated or foreign reply must not pass for a small cluster).

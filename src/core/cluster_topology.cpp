@@ -71,6 +71,34 @@ const ClusterNode* ClusterTopology::find(std::string_view host, std::uint16_t po
     return nullptr;
 }
 
+bool ClusterTopology::assign_slot(std::uint16_t slot, std::string_view host, std::uint16_t port) {
+    auto target = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.host == host && n.port == port; });
+    if (target == nodes.end()) return false;
+    for (auto& n : nodes) {
+        std::vector<std::pair<std::uint16_t, std::uint16_t>> kept;
+        for (auto [lo, hi] : n.slots) {
+            if (slot < lo || slot > hi) {
+                kept.emplace_back(lo, hi);
+                continue;
+            }
+            if (lo < slot) kept.emplace_back(lo, static_cast<std::uint16_t>(slot - 1));
+            if (slot < hi) kept.emplace_back(static_cast<std::uint16_t>(slot + 1), hi);
+        }
+        n.slots = std::move(kept);
+    }
+    target->primary = true;  // a promoted replica that the topology still lists as one
+    target->primary_id.clear();
+    target->slots.emplace_back(slot, slot);
+    return true;
+}
+
+bool reconcile(ClusterTopology& topology, const SlotMove& move) {
+    const auto* named = topology.find(move.host, move.port);
+    if (!named || !named->healthy) return false;
+    if (topology.slot_owner(move.slot) == named) return false;
+    return topology.assign_slot(move.slot, move.host, move.port);
+}
+
 std::optional<ClusterTopology> parse_cluster_nodes(std::string_view text, std::string& error) {
     ClusterTopology topology;
     std::size_t line_no = 0;

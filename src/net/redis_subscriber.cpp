@@ -118,7 +118,7 @@ void RedisSubscriber::query_topology(std::size_t index, bool refresh, std::uint6
     if (index >= discovery_.size()) {
         Metrics::add(metrics_.redis_topology_refreshes_failed);
         log::warn("redis_cluster_unreachable", {{"nodes_asked", discovery_.size()}, {"cause", "no node answered CLUSTER NODES"}});
-        return refresh ? arm_refresh() : schedule_reconnect();
+        return refresh ? arm_refresh(options_.cluster_refresh) : schedule_reconnect();
     }
     const auto& node = discovery_[index];
     std::string error;
@@ -153,6 +153,7 @@ void RedisSubscriber::query_topology(std::size_t index, bool refresh, std::uint6
 void RedisSubscriber::on_topology(ClusterTopology topology, bool refresh) {
     Metrics::add(metrics_.redis_topology_refreshes_ok);
     metrics_.redis_cluster_nodes = topology.healthy_nodes();
+    if (moved_ && !reconcile(topology, *moved_)) moved_.reset();
     topology_ = std::move(topology);
     if (!refresh) return choose_node();
     const auto* node = topology_->find(current_.host, current_.port);
@@ -163,7 +164,7 @@ void RedisSubscriber::on_topology(ClusterTopology topology, bool refresh) {
                          " in the cluster's topology");
         return;
     }
-    arm_refresh();
+    arm_refresh(options_.cluster_refresh);
 }
 
 bool RedisSubscriber::avoided(const std::string& address, std::chrono::steady_clock::time_point now) const {
@@ -191,9 +192,15 @@ void RedisSubscriber::choose_node() {
     connect_to(ep);
 }
 
-void RedisSubscriber::arm_refresh() {
+void RedisSubscriber::on_moved(std::uint16_t slot, const RedisEndpoint& to) {
+    moved_ = SlotMove{slot, to.host, to.port};
+    if (topology_ && !reconcile(*topology_, *moved_)) moved_.reset();
+    arm_refresh(std::chrono::milliseconds(0));
+}
+
+void RedisSubscriber::arm_refresh(std::chrono::milliseconds after) {
     if (!cluster() || stopped_ || !subscribed_) return;
-    refresh_timer_.expires_after(options_.cluster_refresh);
+    refresh_timer_.expires_after(after);
     refresh_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec && subscribed_ && !stopped_) discover(/*refresh=*/true);
     });
@@ -354,7 +361,7 @@ void RedisSubscriber::on_pubsub(redisReply* reply) {
                                        {"control_channel", options_.control_channel}});
         set_subscribed(true);
         arm_probe();
-        arm_refresh();
+        arm_refresh(options_.cluster_refresh);
         // The watch set up while connecting may have failed before there was a subscription to
         // keep watching for.
         if (!options_.sentinels.empty() && !sentinel_watch_.active()) schedule_rewatch();
@@ -472,6 +479,8 @@ void RedisSubscriber::keyed_command(std::vector<std::string> args, RedisClient::
                 ep.port = to->second;
                 bool ask = text(r).starts_with("ASK");
                 log::info("redis_cluster_redirect", {{"to", RedisClient::endpoint_text(ep)}, {"kind", ask ? "ASK" : "MOVED"}});
+                // An ASK is a migration in progress: the slot's owner has not changed yet.
+                if (!ask) on_moved(key_slot(args[1]), ep);
                 asio::post(executor_, [this, args = std::move(args), handler = std::move(handler), ep, ask]() mutable {
                     keyed_command(std::move(args), std::move(handler), ep, ask);
                 });

@@ -80,7 +80,11 @@ private:
     void on_topology(ClusterTopology topology, bool refresh);
     void choose_node();
     bool avoided(const std::string& address, std::chrono::steady_clock::time_point now) const;
-    void arm_refresh();
+    // The next topology refresh, after `after` (a MOVED reply asks for one at once).
+    void arm_refresh(std::chrono::milliseconds after);
+    // A MOVED: the key's slot is served elsewhere. Applied to the topology at once (and kept
+    // against refreshes that have not heard of it yet); the topology is read again.
+    void on_moved(std::uint16_t slot, const RedisEndpoint& to);
     void keyed_command(std::vector<std::string> args, RedisClient::ReplyHandler handler,
                        std::optional<RedisEndpoint> target, bool asking);
     // Asks the sentinels, from `index` on, where the master is. With `rewatch`, the subscription
@@ -118,6 +122,7 @@ private:
     boost::asio::steady_timer probe_timer_;
     boost::asio::steady_timer refresh_timer_;
     std::optional<ClusterTopology> topology_;
+    std::optional<SlotMove> moved_;  // the last MOVED, until a topology read agrees with it
     std::vector<RedisEndpoint> discovery_;  // the nodes the current topology read asks, in order
     std::uint64_t discovery_generation_ = 0;
     std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> avoid_;  // address, until

@@ -60,8 +60,14 @@ double publish_until_delivered(RedisServer& node, WsClient& c, const std::string
 
 // A gateway whose first choice is the node on `port`, and a client of a fresh user on it.
 struct InstanceOn {
-    InstanceOn(const RedisCluster& cluster, const ClusterTopology& topology, std::uint16_t port)
-        : gw("redis://127.0.0.1:1/0", cluster_env(cluster.seeds(), instance_id_choosing(topology, port))) {}
+    InstanceOn(const RedisCluster& cluster, const ClusterTopology& topology, std::uint16_t port,
+               const std::map<std::string, std::string>& overrides = {})
+        : gw("redis://127.0.0.1:1/0", with(cluster_env(cluster.seeds(), instance_id_choosing(topology, port)), overrides)) {}
+    static std::map<std::string, std::string> with(std::map<std::string, std::string> env,
+                                                   const std::map<std::string, std::string>& overrides) {
+        for (const auto& [k, v] : overrides) env[k] = v;
+        return env;
+    }
     GatewayProcess gw;
     std::string user = unique_user();
     WsClient c;
@@ -196,7 +202,8 @@ TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) 
     const auto& owner = deny_list_owner(topology);
     auto owner_port = owner.port;
     auto replica_port = node_where(topology, [&](const ClusterNode& n) { return n.primary_id == owner.id; }).port;
-    InstanceOn on(cluster, topology, owner_port);
+    // No periodic refresh during the test: only the MOVED can tell the instance of the new owner.
+    InstanceOn on(cluster, topology, owner_port, {{"WSGW_REDIS_CLUSTER_REFRESH_MS", "600000"}});
     auto& [gw, user, c] = on;
     ASSERT_TRUE(join(c, gw.port(), user));
 
@@ -211,11 +218,25 @@ TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) 
 
     // A revoke makes every instance write the deny list: the write goes to the new primary
     // (after a MOVED from the old one, whose slots moved).
+    const auto refreshes = gw.metric("wsgw_redis_topology_refreshes_total{result=\"ok\"}");
     ASSERT_GE(cluster.node(0).publish("wsgw:control", revoke_command(user)), 1);
     ASSERT_TRUE(eventually(
         [&] { return !cluster.node_on(replica_port).command("ZSCORE wsgw:revoked jti-" + user).empty(); }, 10s))
         << gw.log();
     EXPECT_FALSE(c.closed());
+    // The MOVED made the instance read the topology again at once: the next write goes straight
+    // to the new primary.
+    ASSERT_TRUE(eventually([&] { return gw.metric("wsgw_redis_topology_refreshes_total{result=\"ok\"}") > refreshes; }, 5s))
+        << gw.log();
+    auto moved = [&] { return count_of(gw.log(), "\"kind\":\"MOVED\""); };
+    const auto moved_first = moved();  // the write and its pruning, both sent to the old primary
+    EXPECT_GE(moved_first, 1u) << gw.log();
+    const auto other = unique_user();
+    ASSERT_GE(cluster.node(0).publish("wsgw:control", revoke_command(other)), 1);
+    ASSERT_TRUE(eventually(
+        [&] { return !cluster.node_on(replica_port).command("ZSCORE wsgw:revoked jti-" + other).empty(); }, 10s))
+        << gw.log();
+    EXPECT_EQ(moved(), moved_first) << "the second write was sent to the old primary again\n" << gw.log();
 }
 
 // The deny list's slot is being migrated to another primary and the key is not on its old one

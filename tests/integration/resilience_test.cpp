@@ -237,12 +237,6 @@ std::map<std::string, std::string> sentinel_env(const Sentinel& sentinel) {
             {"WSGW_REDIS_RECONNECT_MAX_MS", "500"}};
 }
 
-std::size_t count_of(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-}
-
 TEST(ResilienceTest, SentinelWatchIsSetUpAgainWhenItsConnectionDropsAndStillCatchesAFailover) {
     SentinelGroup group;
     ASSERT_TRUE(group.synced()) << "the replica never synced";

@@ -22,6 +22,13 @@ inline std::string unique_user(const char* prefix = "u") {
     return std::string(prefix) + std::to_string(::getpid()) + "x" + std::to_string(++n);
 }
 
+// How many times `what` occurs in `text` (log events in a gateway's log, for instance).
+inline std::size_t count_of(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
 inline std::string read_fixture(const std::string& name) {
     auto text = read_file(std::string(WSGW_FIXTURES_DIR) + "/spec/" + name);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();

@@ -146,3 +146,33 @@ TEST(ClusterTopology, ParsesRedirects) {
     EXPECT_FALSE(parse_redirect("CLUSTERDOWN The cluster is down"));
     EXPECT_FALSE(parse_redirect("MOVED 3999"));
 }
+
+TEST(ClusterTopology, AssigningASlotSplitsTheOldOwnersRangeAndPromotesTheNewOwner) {
+    auto t = parsed();
+    ASSERT_TRUE(t.assign_slot(100, "127.0.0.1", 30004));  // the replica of 0-5460 took slot 100
+    EXPECT_EQ(t.slot_owner(100)->port, 30004);
+    EXPECT_TRUE(t.nodes[3].primary);
+    EXPECT_EQ(t.nodes[0].slots, (std::vector<std::pair<std::uint16_t, std::uint16_t>>{{0, 99}, {101, 5460}}));
+    EXPECT_EQ(t.slot_owner(99)->port, 30001);
+    EXPECT_EQ(t.slot_owner(101)->port, 30001);
+    ASSERT_TRUE(t.assign_slot(0, "127.0.0.1", 30002));  // a range's first slot
+    EXPECT_EQ(t.nodes[0].slots.front(), (std::pair<std::uint16_t, std::uint16_t>{1, 99}));
+    EXPECT_FALSE(t.assign_slot(5, "127.0.0.1", 1)) << "an unknown node";
+    EXPECT_EQ(t.slot_owner(5)->port, 30001);
+}
+
+TEST(ClusterTopology, AMovedIsKeptUntilATopologyAgreesOrDropsItsNode) {
+    const SlotMove move{7000, "127.0.0.1", 30003};
+    auto stale = parsed();  // still lists 30002 for slot 7000
+    EXPECT_TRUE(reconcile(stale, move));
+    EXPECT_EQ(stale.slot_owner(7000)->port, 30003);
+    EXPECT_EQ(stale.slot_owner(7001)->port, 30002);
+
+    auto agreeing = parsed();
+    ASSERT_TRUE(agreeing.assign_slot(7000, "127.0.0.1", 30003));
+    EXPECT_FALSE(reconcile(agreeing, move)) << "the topology caught up: nothing left to remember";
+
+    EXPECT_FALSE(reconcile(stale = parsed(), SlotMove{7000, "127.0.0.1", 30005})) << "named node failed";
+    EXPECT_EQ(stale.slot_owner(7000)->port, 30002);
+    EXPECT_FALSE(reconcile(stale, SlotMove{7000, "127.0.0.1", 1})) << "named node unknown";
+}
