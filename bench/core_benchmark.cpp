@@ -101,6 +101,14 @@ void BM_IntakeKeptRaw(benchmark::State& state) {
     }
 }
 
+// What lazy validation adds to a held user's message: one hash and one relaxed load.
+void BM_PresenceHintLookup(benchmark::State& state) {
+    const auto presence = std::make_unique<wsgw::PresenceHint>();
+    for (int i = 0; i < 10'000; ++i) presence->add("user_" + std::to_string(i));
+    const std::string user = "user_4567";
+    for (auto _ : state) benchmark::DoNotOptimize(presence->maybe_held(user));
+}
+
 void BM_SketchMessage(benchmark::State& state) {
     const bool progress = state.range(0) != 0;
     const wsgw::Channel channel{progress ? wsgw::ChannelKind::project : wsgw::ChannelKind::user, "u1", progress ? "p1" : ""};
@@ -250,6 +258,7 @@ BENCHMARK(BM_ParseChannel);
 BENCHMARK(BM_IntakeValidated)->Arg(0)->Arg(1);
 BENCHMARK(BM_IntakeKeptRaw)->Arg(0)->Arg(1);
 BENCHMARK(BM_SketchMessage)->Arg(0)->Arg(1);
+BENCHMARK(BM_PresenceHintLookup);
 BENCHMARK(BM_RegistryFanoutPerUser)->Arg(1000)->Arg(100'000);
 BENCHMARK(BM_RegistryBroadcast)->Arg(10'000);
 BENCHMARK(BM_SendQueuePushWrite);
