@@ -1,6 +1,7 @@
 #include "wsgw/cluster_topology.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "wsgw/fnv1a.hpp"
 #include "wsgw/text.hpp"
@@ -72,8 +73,8 @@ const ClusterNode* ClusterTopology::find(std::string_view host, std::uint16_t po
 }
 
 bool ClusterTopology::assign_slot(std::uint16_t slot, std::string_view host, std::uint16_t port) {
-    auto target = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.host == host && n.port == port; });
-    if (target == nodes.end()) return false;
+    auto* target = const_cast<ClusterNode*>(std::as_const(*this).find(host, port));
+    if (!target) return false;
     for (auto& n : nodes) {
         std::vector<std::pair<std::uint16_t, std::uint16_t>> kept;
         for (auto [lo, hi] : n.slots) {

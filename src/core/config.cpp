@@ -11,7 +11,6 @@ namespace wsgw {
 
 namespace {
 
-
 template <std::uint64_t Config::*Field, std::uint64_t Min, std::uint64_t Max>
 std::optional<std::string> set_uint(Config& c, std::string_view v) {
     auto n = to_uint(trim(v));

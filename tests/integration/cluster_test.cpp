@@ -68,6 +68,13 @@ struct InstanceOn {
         for (const auto& [k, v] : overrides) env[k] = v;
         return env;
     }
+    // The instance is subscribed to the node on `port` (its first choice), and the client is
+    // registered on it.
+    ::testing::AssertionResult joined_on(std::uint16_t port) {
+        if (auto on = subscribed_node(gw); on != port)
+            return ::testing::AssertionFailure() << "subscribed to the node on port " << on << ", not " << port;
+        return join(c, gw.port(), user);
+    }
     GatewayProcess gw;
     std::string user = unique_user();
     WsClient c;
@@ -153,8 +160,7 @@ TEST(ClusterTest, KilledNodeIsLeftAndDeliveryResumesWithinTheBound) {
     auto port = deny_list_owner(topology).port;
     InstanceOn on(cluster, topology, port);
     auto& [gw, user, c] = on;
-    ASSERT_EQ(subscribed_node(gw), port);
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(port));
 
     auto t0 = Clock::now();
     cluster.node_on(port).kill_hard();
@@ -181,8 +187,7 @@ TEST(ClusterTest, FrozenNodeIsCaughtByTheProbeAndLeft) {
     auto port = first_replica(topology).port;
     InstanceOn on(cluster, topology, port);
     auto& [gw, user, c] = on;
-    ASSERT_EQ(subscribed_node(gw), port);
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(port));
 
     auto t0 = Clock::now();
     cluster.node_on(port).freeze();  // holds its sockets, answers nothing: only the probe can tell
@@ -205,7 +210,7 @@ TEST(ClusterTest, PrimaryFailoverIsSurvivedAndKeyedCommandsFollowTheNewPrimary) 
     // No periodic refresh during the test: only the MOVED can tell the instance of the new owner.
     InstanceOn on(cluster, topology, owner_port, {{"WSGW_REDIS_CLUSTER_REFRESH_MS", "600000"}});
     auto& [gw, user, c] = on;
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(owner_port));
 
     ASSERT_EQ(cluster.node_on(replica_port).command("CLUSTER FAILOVER"), "OK");
     ASSERT_TRUE(eventually(
@@ -250,7 +255,7 @@ TEST(ClusterTest, KeyedCommandsFollowAnAskDuringASlotMigration) {
         topology, [&](const ClusterNode& n) { return n.primary && !n.slots.empty() && n.id != source->id; });
     InstanceOn on(cluster, topology, target->port);
     auto& [gw, user, c] = on;
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(target->port));
     ASSERT_EQ(cluster.node_on(source->port).command("EXISTS wsgw:revoked"), "0");
 
     const auto s = std::to_string(slot);
@@ -276,8 +281,7 @@ TEST(ClusterTest, AWriteToAFrozenPrimaryTimesOutWithoutDisturbingDelivery) {
         &node_where(topology, [&](const ClusterNode& n) { return n.id != owner->id && n.primary_id != owner->id; });
     InstanceOn on(cluster, topology, elsewhere->port);
     auto& [gw, user, c] = on;
-    ASSERT_EQ(subscribed_node(gw), elsewhere->port);
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(elsewhere->port));
 
     auto& here = cluster.node_on(elsewhere->port);
     cluster.node_on(owner->port).freeze();
@@ -307,8 +311,7 @@ TEST(ClusterTest, ANodeTheClusterNoLongerListsIsLeftOnTheNextRefresh) {
     const auto& gone = first_replica(topology);
     InstanceOn on(cluster, topology, gone.port);
     auto& [gw, user, c] = on;
-    ASSERT_EQ(subscribed_node(gw), gone.port);
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(gone.port));
 
     for (const auto& n : topology.nodes) {
         if (n.id == gone.id) continue;
@@ -329,9 +332,10 @@ TEST(ClusterTest, ANodeTheClusterNoLongerListsIsLeftOnTheNextRefresh) {
 TEST(ClusterTest, AWholeClusterOutageIsWaitedOutAndRecoveredFrom) {
     RedisCluster cluster;
     auto topology = cluster.topology();
-    InstanceOn on(cluster, topology, first_primary(topology).port);
+    const auto port = first_primary(topology).port;
+    InstanceOn on(cluster, topology, port);
     auto& [gw, user, c] = on;
-    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(on.joined_on(port));
 
     for (std::size_t i = 0; i < cluster.size(); ++i) cluster.node(i).kill_hard();
     ASSERT_TRUE(eventually([&] { return !gw.ready(); }, 5s)) << gw.log();

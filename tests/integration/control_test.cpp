@@ -174,8 +174,11 @@ TEST(ControlRecoveryTest, StaysUnreadyAndRefusesUpgradesUntilTheDenyListLoads) {
     EXPECT_EQ(early.refused_status(), 503);
     EXPECT_EQ(json::parse(early.refused_body()).value("error", ""), "not_ready") << early.refused_body();
 
+    // Tried again with backoff, on the same subscription.
+    ASSERT_TRUE(eventually([&] { return gw.log().find("\"attempt\":2") != std::string::npos; })) << gw.log();
     redis.command("DEL wsgw:revoked");
     EXPECT_TRUE(eventually([&] { return gw.ready(); }, 10s)) << gw.log();
+    EXPECT_EQ(count_of(gw.log(), "\"event\":\"redis_subscribed\""), 1u) << "the subscription stayed\n" << gw.log();
     WsClient later;
     EXPECT_TRUE(join(later, gw.port(), unique_user()));
     EXPECT_GE(gw.metric("wsgw_revocation_loads_total{result=\"failed\"}"), 1);
