@@ -1,7 +1,7 @@
 // Redis Cluster, against a real cluster of three primaries and three replicas on loopback:
 // messages published on any node reach every instance; instances spread over the nodes; a node
-// that dies, freezes, hands its slots to its replica or is forgotten by the others, a slot in
-// migration, and an outage of every node are survived without restarting anything.
+// that dies, freezes, hands its slots to its replica or is forgotten by the others, a node added,
+// a slot in migration, and an outage of every node are survived without restarting anything.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -351,6 +351,28 @@ TEST(ClusterTest, AWholeClusterOutageIsWaitedOutAndRecoveredFrom) {
     RecordProperty("nodes_back_to_ready_ms", std::to_string(ms_since(t0)));
     ASSERT_GE(publish_until_delivered(cluster.node(0), c, user), 0) << gw.log();
     EXPECT_FALSE(c.closed());
+}
+
+// A node added to the running cluster (CLUSTER MEET) is counted at the next refresh, but a
+// subscribed instance stays where it is (moving would mean a resubscribe for nothing); instances
+// started from then on rank it with the others and may subscribe to it, and messages published
+// on the old nodes reach them there.
+TEST(ClusterTest, ANodeAddedToTheClusterIsCountedAndTakenByInstancesStartedLater) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto port = first_primary(topology).port;
+    InstanceOn before(cluster, topology, port);
+    ASSERT_TRUE(before.joined_on(port));
+
+    auto& added = cluster.add_node();
+    ASSERT_TRUE(eventually([&] { return before.gw.metric("wsgw_redis_cluster_nodes") == 7; }, 5s)) << before.gw.log();
+    EXPECT_EQ(subscribed_node(before.gw), port) << "a healthy node is not left for a new one";
+    EXPECT_EQ(before.gw.metric("wsgw_redis_node_switches_total"), 0);
+
+    InstanceOn after(cluster, cluster.topology(), added.port());
+    ASSERT_TRUE(after.joined_on(added.port())) << after.gw.log();
+    ASSERT_GE(publish_until_delivered(cluster.node_on(port), after.c, after.user), 0) << after.gw.log();
+    ASSERT_GE(publish_until_delivered(added, before.c, before.user), 0) << before.gw.log();
 }
 
 TEST(ClusterTest, StartsWithASeedDownAndUsesTheOthers) {

@@ -9,19 +9,32 @@ namespace wsgw::test {
 using namespace std::chrono_literals;
 
 RedisCluster::RedisCluster() {
-    for (int i = 0; i < 6; ++i) {
-        auto port = free_port();
-        auto config = dir_.file("nodes-" + std::to_string(port) + ".conf");
-        // The bus port is named: port + 10000 may be taken, or past 65535.
-        nodes_.push_back(std::make_unique<RedisServer>(
-            port, "--cluster-enabled yes --cluster-node-timeout 1000 --cluster-port " + std::to_string(free_port()) +
-                      " --cluster-config-file " + config + " --dir " + dir_.path()));
-    }
+    for (int i = 0; i < 6; ++i) start_node(free_port());
     std::string create = "redis-cli --cluster create";
     for (const auto& n : nodes_) create += " 127.0.0.1:" + std::to_string(n->port());
     create += " --cluster-replicas 1 --cluster-yes >" + dir_.file("create.log") + " 2>&1";
     if (run_shell(create) != 0) throw std::runtime_error("redis-cli --cluster create failed: " + read_file(dir_.file("create.log")));
     if (!eventually([&] { return whole(); }, 30s)) throw std::runtime_error("the cluster never became whole");
+}
+
+// The bus port is named: port + 10000 may be taken, or past 65535.
+RedisServer& RedisCluster::start_node(std::uint16_t bus_port) {
+    auto port = free_port();
+    auto config = dir_.file("nodes-" + std::to_string(port) + ".conf");
+    nodes_.push_back(std::make_unique<RedisServer>(
+        port, "--cluster-enabled yes --cluster-node-timeout 1000 --cluster-port " + std::to_string(bus_port) +
+                  " --cluster-config-file " + config + " --dir " + dir_.path()));
+    return *nodes_.back();
+}
+
+RedisServer& RedisCluster::add_node() {
+    const auto bus_port = free_port();
+    auto& added = start_node(bus_port);
+    if (nodes_.front()->command("CLUSTER MEET 127.0.0.1 " + std::to_string(added.port()) + " " +
+                                std::to_string(bus_port)) != "OK")
+        throw std::runtime_error("CLUSTER MEET was refused");
+    if (!eventually([&] { return whole(); }, 30s)) throw std::runtime_error("the added node never joined");
+    return added;
 }
 
 RedisServer& RedisCluster::node_on(std::uint16_t port) {
@@ -52,7 +65,7 @@ bool RedisCluster::whole() const {
         if (n->command("CLUSTER INFO").find("cluster_state:ok") == std::string::npos) return false;
         std::string error;
         auto t = parse_cluster_nodes(n->command("CLUSTER NODES"), error);
-        if (!t || t->healthy_nodes() != 6) return false;
+        if (!t || t->healthy_nodes() != nodes_.size()) return false;
         int replicas = 0;
         for (const auto& node : t->nodes) replicas += node.primary ? 0 : 1;
         if (replicas != 3) return false;

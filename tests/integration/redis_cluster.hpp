@@ -25,10 +25,16 @@ public:
     std::string seeds(std::size_t first = 0, std::size_t count = 6) const;
     // The topology as a running node reports it.
     ClusterTopology topology() const;
-    // Every running node reports cluster_state:ok and three replicas, each replica in sync.
+    // Every running node reports cluster_state:ok, every node healthy and three replicas, each
+    // replica in sync.
     bool whole() const;
+    // Starts one more node, without slots or replicas, introduces it (CLUSTER MEET) and waits
+    // until every node counts it healthy.
+    RedisServer& add_node();
 
 private:
+    RedisServer& start_node(std::uint16_t bus_port);
+
     TempDir dir_;
     std::vector<std::unique_ptr<RedisServer>> nodes_;
 };
