@@ -8,6 +8,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "gateway_process.hpp"
@@ -351,6 +352,55 @@ TEST(ClusterTest, AWholeClusterOutageIsWaitedOutAndRecoveredFrom) {
     RecordProperty("nodes_back_to_ready_ms", std::to_string(ms_since(t0)));
     ASSERT_GE(publish_until_delivered(cluster.node(0), c, user), 0) << gw.log();
     EXPECT_FALSE(c.closed());
+}
+
+// A client leaves an instance on the publishing node and resumes at once on an instance whose
+// node gets the messages later, over the cluster bus: the id it resumes from may not have reached
+// that instance yet. It is waited for, and the client receives exactly what followed it, in order.
+TEST(ClusterTest, AResumeOnAnInstanceBehindTheClusterBusLosesAndDoublesNothing) {
+    RedisCluster cluster;
+    auto topology = cluster.topology();
+    const auto near = first_primary(topology).port;
+    const auto far = first_replica(topology).port;
+    // Above what this test publishes, so the window's per-user bound cannot evict the last id.
+    const std::map<std::string, std::string> window{{"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"}};
+    InstanceOn a(cluster, topology, near, window);
+    InstanceOn b(cluster, topology, far, window);
+    ASSERT_TRUE(a.joined_on(near));
+    ASSERT_EQ(subscribed_node(b.gw), far);
+
+    constexpr int kTotal = 1000;
+    std::thread publisher([&, &node = cluster.node_on(near)] {
+        for (int i = 1; i <= kTotal; ++i) {
+            node.publish("user_noti:" + a.user, json{{"type", "notification"}, {"payload", {{"seq", i}}}}.dump());
+            if (i % 10 == 0) std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<int> seen;
+    std::string last_id;
+    auto read = [&](WsClient& c, std::size_t until) {
+        while (seen.size() < until) {
+            auto m = c.next(5s);
+            if (!m) return;
+            auto j = json::parse(*m);
+            if (j["type"] != "notification") {
+                ADD_FAILURE() << "a " << j["type"] << " after " << seen.size() << " messages: " << *m;
+                return;
+            }
+            seen.push_back(j["payload"]["seq"].get<int>());
+            last_id = j["id"].get<std::string>();
+        }
+    };
+    read(a.c, 300);
+    a.c.close();
+    const bool resumed = b.c.connect(b.gw.port(), "/ws?token=" + make_token(a.user) + "&last_id=" + last_id);
+    if (resumed) read(b.c, kTotal);
+    publisher.join();
+    ASSERT_TRUE(resumed);
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal)) << "last seen " << (seen.empty() ? 0 : seen.back());
+    for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
+    EXPECT_TRUE(b.c.silent_for(300ms)) << "nothing twice";
+    EXPECT_EQ(b.gw.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
 }
 
 // A node added to the running cluster (CLUSTER MEET) is counted at the next refresh, but a
