@@ -34,6 +34,15 @@ public:
     explicit SendQueue(SendQueueLimits limits) : limits_(limits) {}
 
     PushResult push(OutboundPtr item);
+    // Lets `messages` more items, `bytes` more bytes, be queued on top of the bounds, the
+    // allowance shrinking again as items are written: what a socket is sent as it registers (what
+    // it missed since its last id, the last state of its projects) is a backlog the socket has
+    // not fallen behind on, and its items are held by the resume window and the last-state cache
+    // anyway. The bounds then apply, whole, to what comes after it.
+    void allow_backlog(std::size_t messages, std::size_t bytes) noexcept {
+        allowed_messages_ += messages;
+        allowed_bytes_ += bytes;
+    }
 
     // Marks up to `max_items` items at the head in flight, to go out in one gather write (they
     // can no longer be coalesced or dropped), and returns how many; 0 when the queue is empty
@@ -72,6 +81,8 @@ private:
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
     std::size_t in_flight_ = 0;
+    std::size_t allowed_messages_ = 0;  // allow_backlog's, left to write
+    std::size_t allowed_bytes_ = 0;
 };
 
 }  // namespace wsgw

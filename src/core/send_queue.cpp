@@ -16,11 +16,12 @@ PushResult SendQueue::push(OutboundPtr item) {
                 bytes_ = bytes_ - queued->frame.size() + item->frame.size();
                 queued = std::move(item);
                 // A newer frame may be larger than the one it replaced.
-                return bytes_ > limits_.max_bytes ? PushResult::overflow : PushResult::coalesced;
+                return bytes_ > limits_.max_bytes + allowed_bytes_ ? PushResult::overflow : PushResult::coalesced;
             }
         }
     }
-    if (count_ + 1 > limits_.max_messages || bytes_ + item->frame.size() > limits_.max_bytes)
+    if (count_ + 1 > limits_.max_messages + allowed_messages_ ||
+        bytes_ + item->frame.size() > limits_.max_bytes + allowed_bytes_)
         return PushResult::overflow;
     if (count_ == ring_.size()) grow();
     bytes_ += item->frame.size();
@@ -44,7 +45,14 @@ std::size_t SendQueue::begin_write(std::size_t max_items) {
 void SendQueue::end_write() {
     for (; in_flight_ > 0; --in_flight_) {
         OutboundPtr& front = at(0);
-        bytes_ -= front->frame.size();
+        const auto size = front->frame.size();
+        bytes_ -= size;
+        // The backlog goes out first; anything queued ahead of it only shrinks the allowance
+        // sooner (the stricter way).
+        if (allowed_messages_ > 0 && --allowed_messages_ > 0)
+            allowed_bytes_ -= allowed_bytes_ < size ? allowed_bytes_ : size;
+        else
+            allowed_bytes_ = 0;
         front.reset();
         head_ = (head_ + 1) % ring_.size();
         --count_;
@@ -65,6 +73,7 @@ void SendQueue::drop_unsent(Keep keep) noexcept {
         item.reset();
     }
     count_ = kept;
+    allowed_messages_ = allowed_bytes_ = 0;
     if (count_ == 0) {
         // Give the storage back: a socket that was busy once should not keep its peak queue.
         std::vector<OutboundPtr>().swap(ring_);

@@ -19,19 +19,31 @@
 
 namespace wsgw {
 
-inline void catch_up(Shard& shard, Session& session, Peer& peer, Metrics& metrics) {
+// Queues `items` to `session` as a backlog its send queue takes on top of its bounds: a resume
+// after a long absence may hold more than the bounds, and must not close the socket it serves
+// as a slow consumer (it would reconnect with the same id, again and again).
+inline std::size_t send_backlog(Session& session, SendQueue& queue,
+                                const std::vector<std::shared_ptr<const Delivery>>& items) {
+    std::size_t bytes = 0;
+    for (const auto& d : items) bytes += d->outbound.frame.size();
+    queue.allow_backlog(items.size(), bytes);
+    for (const auto& d : items) session.send(OutboundPtr(d, &d->outbound));
+    return items.size();
+}
+
+inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& peer, Metrics& metrics) {
     const auto& user = peer.identity.user_id;
     // What this thread kept raw for the user is validated now, before it is read; what arrives
     // from here on is validated on arrival (the user is registered).
     shard.settle(user);
     if (!peer.last_id.empty()) {
-        auto resumed = shard.resume_to(session, user, peer.last_id, peer.project_filter);
-        log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", resumed.has_value()},
-                              {"messages", resumed.value_or(0)}});
+        auto missed = shard.missed(user, peer.last_id, peer.project_filter);
+        log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", missed.has_value()},
+                              {"messages", missed ? missed->size() : 0}});
         std::string().swap(peer.last_id);
-        if (resumed) {
+        if (missed) {
             Metrics::add(metrics.resume_hits);
-            Metrics::add(metrics.resumed_messages, *resumed);
+            Metrics::add(metrics.resumed_messages, send_backlog(session, queue, *missed));
             return;
         }
         Metrics::add(metrics.resume_misses);
@@ -40,7 +52,7 @@ inline void catch_up(Shard& shard, Session& session, Peer& peer, Metrics& metric
         resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
         session.send(std::move(resync));
     }
-    if (auto n = shard.replay_to(session, user, peer.project_filter)) Metrics::add(metrics.replayed, n);
+    if (auto n = send_backlog(session, queue, shard.last_state(user, peer.project_filter))) Metrics::add(metrics.replayed, n);
 }
 
 }  // namespace wsgw

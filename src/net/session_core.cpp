@@ -50,7 +50,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
                             {"tls", tls},
                             {"thread", shard.index},
                             {"transport", transport}});
-    catch_up(shard, self, peer, ctx.metrics);
+    catch_up(shard, self, queue, peer, ctx.metrics);
     opened();
 }
 

@@ -116,12 +116,12 @@ struct Shard {
     // Validates the pending messages of `user` that this thread keeps for replay and resume:
     // called before they are read (a registration, a resume's wait for its last_id).
     void settle(std::string_view user);
-    // Queues the replayable state of `user` (only `project_filter`'s when set) to `session`.
-    std::size_t replay_to(Session& session, std::string_view user, std::string_view project_filter);
-    // Queues what `user` missed since message `last_id` (only what `project_filter` admits);
-    // nullopt when the id is not in this thread's window.
-    std::optional<std::size_t> resume_to(Session& session, std::string_view user, std::string_view last_id,
-                                         std::string_view project_filter);
+    // The replayable state of `user` (only `project_filter`'s when set).
+    std::vector<std::shared_ptr<const Delivery>> last_state(std::string_view user, std::string_view project_filter);
+    // What `user` missed since message `last_id` (only what `project_filter` admits), oldest
+    // first; nullopt when the id is not in this thread's window.
+    std::optional<std::vector<std::shared_ptr<const Delivery>>> missed(std::string_view user, std::string_view last_id,
+                                                                       std::string_view project_filter);
     // Adds what the resume window changed since the last call to the process's metrics.
     void report_resume(Metrics& metrics);
     // Has `session` write what it queued once the work in hand is done: every frame queued for
@@ -184,18 +184,15 @@ inline void Shard::settle(std::string_view user) {
     replay.settle(user, validate);
 }
 
-inline std::size_t Shard::replay_to(Session& session, std::string_view user, std::string_view project_filter) {
-    auto entries = replay.get(user, project_filter, std::chrono::steady_clock::now());
-    for (const auto& d : entries) session.send(OutboundPtr(d, &d->outbound));
-    return entries.size();
+inline std::vector<std::shared_ptr<const Delivery>> Shard::last_state(std::string_view user,
+                                                                      std::string_view project_filter) {
+    return replay.get(user, project_filter, std::chrono::steady_clock::now());
 }
 
-inline std::optional<std::size_t> Shard::resume_to(Session& session, std::string_view user, std::string_view last_id,
-                                                   std::string_view project_filter) {
-    auto missed = resume.since(user, last_id, project_filter, std::chrono::steady_clock::now());
-    if (!missed) return std::nullopt;
-    for (const auto& d : *missed) session.send(OutboundPtr(d, &d->outbound));
-    return missed->size();
+inline std::optional<std::vector<std::shared_ptr<const Delivery>>> Shard::missed(std::string_view user,
+                                                                                  std::string_view last_id,
+                                                                                  std::string_view project_filter) {
+    return resume.since(user, last_id, project_filter, std::chrono::steady_clock::now());
 }
 
 inline void Shard::report_resume(Metrics& metrics) {

@@ -208,6 +208,36 @@ TEST_F(ResumeTest, ResumingWhilePublishingContinuesLosesAndDoublesNothing) {
     for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
 }
 
+// A client back after missing more than its send queue holds: what it missed is a backlog the
+// queue takes on top of its bounds, not a slow consumer to close (which would reconnect with the
+// same id and be closed again).
+TEST(ResumeBoundsTest, AResumeLargerThanTheSendQueueIsDeliveredWhole) {
+    RedisServer redis;
+    GatewayProcess gw(redis.url(), {{"WSGW_THREADS", "1"},
+                                    {"WSGW_SEND_QUEUE_MAX_MESSAGES", "64"},
+                                    {"WSGW_SEND_QUEUE_MAX_BYTES", "4096"},
+                                    {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "1000"}});
+    auto user = unique_user("res");
+    constexpr int kTotal = 500;  // frames of ~90 bytes: 8 times the message bound, ~10 times the byte bound
+    for (int i = 1; i <= kTotal; ++i) ASSERT_EQ(redis.publish("user_noti:" + user, numbered(i, true)), 1);
+    WsClient marker;  // on the one thread, after every message of the user
+    auto marker_user = unique_user("res");
+    ASSERT_TRUE(join(marker, gw.port(), marker_user));
+    ASSERT_GE(redis.publish("user_noti:" + marker_user, numbered(0)), 1);
+    ASSERT_EQ(next_message(marker).seq, 0);
+
+    WsClient c;
+    ASSERT_TRUE(c.connect(gw.port(), "/ws?token=" + make_token(user) + "&last_id=n1"));
+    for (int i = 2; i <= kTotal; ++i) {
+        auto g = next_message(c);
+        ASSERT_EQ(g.seq, i) << "a " << g.type << " instead; closed: " << c.closed() << "\n" << gw.log();
+    }
+    EXPECT_TRUE(c.silent_for(200ms));
+    EXPECT_FALSE(c.closed());
+    EXPECT_EQ(gw.metric("wsgw_resumed_messages_total"), kTotal - 1);
+    EXPECT_EQ(gw.log().find("\"event\":\"slow_consumer\""), std::string::npos);
+}
+
 TEST(ResumeBoundsTest, TheByteBoundHoldsWithTenThousandUsersPublishing) {
     RedisServer redis;
     constexpr long long kBound = 1 << 20;

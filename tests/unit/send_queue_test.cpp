@@ -127,6 +127,63 @@ TEST(SendQueue, TracksBytesOfQueuedItems) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A backlog allowed on top of the bounds (what a socket is sent as it registers)
+// ---------------------------------------------------------------------------------------------
+
+TEST(SendQueueBacklog, ABacklogOverTheMessageBoundIsQueuedAndTheBoundIsLeftWholeForWhatFollows) {
+    auto q = queue(3, 100'000);
+    q.allow_backlog(5, 50);
+    for (auto tag : {"a", "b", "c", "d", "e"}) EXPECT_PUSH(q, notification(tag), PushResult::queued);
+    for (auto tag : {"f", "g", "h"}) EXPECT_PUSH(q, notification(tag), PushResult::queued);
+    EXPECT_PUSH(q, notification("i"), PushResult::overflow) << "8 messages: the backlog's 5 and the bound's 3";
+    EXPECT_EQ(drain(q), (Tags{"a", "b", "c", "d", "e", "f", "g", "h"}));
+}
+
+TEST(SendQueueBacklog, ABacklogOverTheByteBoundIsQueuedAndTheBoundIsLeftWholeForWhatFollows) {
+    auto q = queue(100, 100);
+    q.allow_backlog(5, 200);
+    for (auto tag : {"a", "b", "c", "d", "e"}) EXPECT_PUSH(q, notification(tag, 40), PushResult::queued);
+    EXPECT_EQ(q.bytes(), 200u);
+    EXPECT_PUSH(q, notification("f", 80), PushResult::queued);
+    EXPECT_PUSH(q, notification("g", 21), PushResult::overflow) << "301 bytes: the backlog's 200 and the bound's 100";
+    EXPECT_PUSH(q, notification("g", 20), PushResult::queued);
+    EXPECT_EQ(drain(q), (Tags{"a", "b", "c", "d", "e", "f", "g"}));
+}
+
+TEST(SendQueueBacklog, TheAllowanceShrinksAsTheBacklogIsWritten) {
+    auto q = queue(2, 100);
+    q.allow_backlog(3, 30);
+    for (auto tag : {"a", "b", "c"}) q.push(notification(tag));
+    ASSERT_EQ(q.begin_write(2), 2u);
+    q.end_write();  // a, b written: one backlog item left, bound 2 + 1
+    EXPECT_PUSH(q, notification("d"), PushResult::queued);
+    EXPECT_PUSH(q, notification("e"), PushResult::queued);
+    EXPECT_PUSH(q, notification("f"), PushResult::overflow);
+    ASSERT_EQ(q.begin_write(1), 1u);
+    q.end_write();  // c written: the backlog is gone, the bound is 2 again
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_PUSH(q, notification("f"), PushResult::overflow);
+    EXPECT_EQ(drain(q), (Tags{"d", "e"}));
+}
+
+TEST(SendQueueBacklog, NoAllowanceOutlivesTheBacklogsCount) {
+    auto q = queue(10, 100);
+    q.allow_backlog(1, 1000);  // more bytes than the one item has
+    q.push(notification("a"));
+    EXPECT_EQ(drain(q), (Tags{"a"}));
+    EXPECT_PUSH(q, notification("b", 101), PushResult::overflow) << "the unused bytes went with the backlog";
+}
+
+TEST(SendQueueBacklog, DroppingTheUnsentItemsEndsTheAllowance) {
+    auto q = queue(1, 100);
+    q.allow_backlog(3, 30);
+    for (auto tag : {"a", "b", "c"}) q.push(notification(tag));
+    q.drop_unsent();
+    EXPECT_PUSH(q, notification("d"), PushResult::queued);
+    EXPECT_PUSH(q, notification("e"), PushResult::overflow);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Coalescing
 // ---------------------------------------------------------------------------------------------
 
