@@ -30,16 +30,6 @@ int number_of(const std::optional<std::string>& frame, std::string* type = nullp
 
 class LazyValidationTest : public ::testing::Test {
 protected:
-    // Everything published before has been through every thread once a marker published after
-    // it reaches a socket.
-    void wait_for_threads() {
-        WsClient marker;
-        auto marker_user = unique_user("lazy");
-        ASSERT_TRUE(join(marker, gw_.port(), marker_user));
-        ASSERT_EQ(redis_.publish("user_noti:" + marker_user, note(0)), 1);
-        ASSERT_TRUE(marker.next());
-    }
-
     RedisServer redis_;
     GatewayProcess gw_{redis_.url()};
 };
@@ -52,7 +42,7 @@ TEST_F(LazyValidationTest, MessagesForAUserNotHeldAreKeptRawThenReplayedAndResum
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(2)), 1);
     ASSERT_EQ(redis_.publish("project:p1:" + user, progress("p1", 50)), 1);
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(3)), 1);
-    wait_for_threads();
+    ASSERT_TRUE(marker_passed(redis_, gw_.port()));
     EXPECT_EQ(gw_.metric("wsgw_messages_kept_raw_total"), kept_before + 5) << "no socket of the user: none validated";
     EXPECT_EQ(gw_.metric("wsgw_messages_validated_late_total"), 0);
 
@@ -82,7 +72,7 @@ TEST_F(LazyValidationTest, AnInvalidMessageKeptRawIsDroppedCountedAndLoggedWhenI
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(1)), 1);
     ASSERT_EQ(redis_.publish("user_noti:" + user, bad.dump()), 1);
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(2)), 1);
-    wait_for_threads();
+    ASSERT_TRUE(marker_passed(redis_, gw_.port()));
     EXPECT_EQ(gw_.metric(sample), dropped_before) << "kept raw: not validated yet";
 
     WsClient c;
@@ -105,7 +95,7 @@ TEST_F(LazyValidationTest, SocketsRegisteringWhileMessagesArriveGetEachOnceInOrd
     constexpr int kTotal = 240;
     constexpr int kClients = 12;
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(1)), 1);
-    wait_for_threads();
+    ASSERT_TRUE(marker_passed(redis_, gw_.port()));
     std::atomic<int> published{1};
     std::thread publisher([&] {
         for (int i = 2; i <= kTotal; ++i) {

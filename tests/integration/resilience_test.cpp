@@ -300,16 +300,7 @@ protected:
     static void publish(const std::string& channel, const std::string& payload) {
         ASSERT_GE(redis_->publish(channel, payload), 1);
     }
-    // Waits until the gateway has fanned out everything published so far: Redis delivers to the
-    // subscriber in order, so once a marker published after those messages reaches a socket,
-    // they have been handed to every I/O thread, ahead of any socket that connects later.
-    static void settle() {
-        WsClient w;
-        auto user = unique_user("settle");
-        ASSERT_TRUE(join(w, gateway_->port(), user));
-        ASSERT_GE(redis_->publish("user_noti:" + user, read_fixture("alert.in.json")), 1);
-        ASSERT_TRUE(w.next()) << "the marker never arrived";
-    }
+    static void settle() { ASSERT_TRUE(marker_passed(*redis_, gateway_->port())); }
     static RedisServer* redis_;
     static GatewayProcess* gateway_;
 };
@@ -373,12 +364,8 @@ TEST(ReplayDisabledTest, NothingIsReplayedWhenReplayIsOff) {
     RedisServer redis;
     GatewayProcess gw(redis.url(), {{"WSGW_REPLAY_MAX_ENTRIES", "0"}});
     auto user = unique_user();
-    WsClient marker;
-    auto marker_user = unique_user();
-    ASSERT_TRUE(join(marker, gw.port(), marker_user));
     ASSERT_GE(redis.publish("user_noti:" + user, progress("p1", 1)), 1);
-    ASSERT_GE(redis.publish("user_noti:" + marker_user, read_fixture("alert.in.json")), 1);
-    ASSERT_TRUE(marker.next());
+    ASSERT_TRUE(marker_passed(redis, gw.port()));
     WsClient c;
     ASSERT_TRUE(c.connect(gw.port(), "/ws?token=" + make_token(user)));
     EXPECT_TRUE(c.silent_for(300ms));

@@ -97,13 +97,7 @@ TEST_F(ResumeTest, AnUnknownIdGetsAResyncThenTheLastStateReplay) {
     auto user = unique_user("res");
     ASSERT_EQ(redis_.publish("project:p1:" + user, progress("p1", 40)), 2);
     ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(1)), 2);
-    // The messages above have reached every thread's window once a marker published after them
-    // reaches a socket: sockets that connect later are registered after that.
-    WsClient settle;
-    auto marker_user = unique_user("res");
-    ASSERT_TRUE(join(settle, b_.port(), marker_user));
-    ASSERT_EQ(redis_.publish("user_noti:" + marker_user, numbered(2)), 2);
-    ASSERT_EQ(next_message(settle).seq, 2);
+    ASSERT_TRUE(marker_passed(redis_, b_.port()));
 
     WsClient c;
     ASSERT_TRUE(c.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=neverSeen"));
@@ -132,11 +126,7 @@ TEST_F(ResumeTest, AFilteredSocketResumesOnlyItsProjectAndUserWideMessages) {
     ASSERT_EQ(redis_.publish("project:p1:" + user, numbered(2, true)), 2);
     ASSERT_EQ(redis_.publish("project:p2:" + user, numbered(3, true)), 2);
     ASSERT_EQ(redis_.publish("user_noti:" + user, numbered(4, true)), 2);
-    WsClient settle;
-    auto marker_user = unique_user("res");
-    ASSERT_TRUE(join(settle, a_.port(), marker_user));
-    ASSERT_EQ(redis_.publish("user_noti:" + marker_user, numbered(9)), 2);
-    ASSERT_EQ(next_message(settle).seq, 9);
+    ASSERT_TRUE(marker_passed(redis_, a_.port()));
 
     WsClient c;
     ASSERT_TRUE(c.connect(a_.port(), "/ws?token=" + make_token(user) + "&project_id=p1&last_id=n1"));
@@ -220,11 +210,7 @@ TEST(ResumeBoundsTest, AResumeLargerThanTheSendQueueIsDeliveredWhole) {
     auto user = unique_user("res");
     constexpr int kTotal = 500;  // frames of ~90 bytes: 8 times the message bound, ~10 times the byte bound
     for (int i = 1; i <= kTotal; ++i) ASSERT_EQ(redis.publish("user_noti:" + user, numbered(i, true)), 1);
-    WsClient marker;  // on the one thread, after every message of the user
-    auto marker_user = unique_user("res");
-    ASSERT_TRUE(join(marker, gw.port(), marker_user));
-    ASSERT_GE(redis.publish("user_noti:" + marker_user, numbered(0)), 1);
-    ASSERT_EQ(next_message(marker).seq, 0);
+    ASSERT_TRUE(marker_passed(redis, gw.port()));
 
     WsClient c;
     ASSERT_TRUE(c.connect(gw.port(), "/ws?token=" + make_token(user) + "&last_id=n1"));
@@ -242,15 +228,11 @@ TEST(ResumeBoundsTest, TheByteBoundHoldsWithTenThousandUsersPublishing) {
     RedisServer redis;
     constexpr long long kBound = 1 << 20;
     GatewayProcess gw(redis.url(), {{"WSGW_RESUME_MAX_BYTES", std::to_string(kBound)}});
-    WsClient marker;
-    auto marker_user = unique_user("res");
-    ASSERT_TRUE(join(marker, gw.port(), marker_user));
     const std::string padding(300, 'x');
     for (int i = 0; i < 10'000; ++i)
         redis.publish("user_noti:bulk" + std::to_string(i),
                       json{{"type", "notification"}, {"payload", {{"note", padding}}}}.dump());
-    ASSERT_GE(redis.publish("user_noti:" + marker_user, numbered(1)), 1);
-    ASSERT_EQ(next_message(marker, 10s).seq, 1) << "every bulk message has been through the window";
+    ASSERT_TRUE(marker_passed(redis, gw.port())) << "every bulk message has been through the window";
     EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_resume_retained_bytes") > 0; }));
     EXPECT_LE(gw.metric("wsgw_resume_retained_bytes"), kBound);
     EXPECT_GT(gw.metric("wsgw_resume_evictions_total"), 0);

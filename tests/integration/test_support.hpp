@@ -13,6 +13,7 @@
 
 #include "gateway_process.hpp"
 #include "process_util.hpp"
+#include "redis_server.hpp"
 #include "ws_client.hpp"
 
 namespace wsgw::test {
@@ -45,6 +46,20 @@ template <class Client>
     c.send_text(R"({"type":"ping"})");
     auto pong = c.next();
     if (!pong || nlohmann::json::parse(*pong)["type"] != "pong") return ::testing::AssertionFailure() << "no pong";
+    return ::testing::AssertionSuccess();
+}
+
+// Proves the gateway on `port` has fanned out everything `redis` sent it so far: Redis delivers
+// to the subscriber in order, so once a marker published after those messages reaches a socket
+// there, they have been handed to every I/O thread, ahead of any socket that connects later.
+inline ::testing::AssertionResult marker_passed(const RedisServer& redis, std::uint16_t port,
+                                                std::chrono::milliseconds within = std::chrono::seconds(10)) {
+    WsClient marker;
+    const auto user = unique_user("marker");
+    if (auto joined = join(marker, port, user); !joined) return joined;
+    if (redis.publish("user_noti:" + user, R"({"type":"notification","payload":{"marker":true}})") < 1)
+        return ::testing::AssertionFailure() << "the marker reached no subscriber";
+    if (!marker.next(within)) return ::testing::AssertionFailure() << "the marker never arrived";
     return ::testing::AssertionSuccess();
 }
 
