@@ -46,12 +46,18 @@ class ResumeTest : public ::testing::Test {
 protected:
     RedisServer redis_;
     // Two I/O threads each, so that "every thread holds the message" is a number to wait for.
-    // The per-user bound is raised above the most any test publishes to one user: the publisher
-    // of the seam test may run more than the default 256 messages ahead of its reader, and the
-    // evicted last id would then (correctly) get a resync; the bound itself is tested with its
-    // own settings.
-    GatewayProcess a_{redis_.url(), {{"WSGW_THREADS", "2"}, {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"}}};
-    GatewayProcess b_{redis_.url(), {{"WSGW_THREADS", "2"}, {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"}}};
+    // The window's per-user bound and the send queue's message bound are raised above the most
+    // any test publishes to one user: the seam test's publisher does not wait for its reader, and
+    // a reader starved on a loaded machine would otherwise fall more than 256 messages behind
+    // (its evicted last id then, correctly, gets a resync) or more than 1024 (it is, correctly,
+    // closed as a slow consumer). Both bounds are tested with their own settings elsewhere.
+    static std::map<std::string, std::string> env() {
+        return {{"WSGW_THREADS", "2"},
+                {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"},
+                {"WSGW_SEND_QUEUE_MAX_MESSAGES", "4096"}};
+    }
+    GatewayProcess a_{redis_.url(), env()};
+    GatewayProcess b_{redis_.url(), env()};
 };
 
 TEST_F(ResumeTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissedThenLiveTraffic) {
