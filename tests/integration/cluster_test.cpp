@@ -362,7 +362,9 @@ TEST(ClusterTest, AResumeOnAnInstanceBehindTheClusterBusLosesAndDoublesNothing) 
     auto topology = cluster.topology();
     const auto near = first_primary(topology).port;
     const auto far = first_replica(topology).port;
-    // Above what this test publishes, so the window's per-user bound cannot evict the last id.
+    // Above what this test publishes, so the window's per-user bound cannot evict the last id;
+    // the whole stream (1000) is under the send queue's default 1024, so a reader starved on a
+    // loaded machine cannot be closed as a slow consumer either.
     const std::map<std::string, std::string> window{{"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"}};
     InstanceOn a(cluster, topology, near, window);
     InstanceOn b(cluster, topology, far, window);
