@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wsgw/channel.hpp"
+#include "wsgw/unix_time.hpp"
 
 namespace wsgw {
 
@@ -62,7 +63,9 @@ ControlParse parse_control_command(std::string_view payload) {
             return ControlParse::failure(F::bad_exp, "\"exp\" is not a plausible unix time");
         cmd.action = ControlAction::revoke;
         cmd.jti = jti->get<std::string>();
-        cmd.exp = std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(std::ceil(seconds))));
+        // Rounded up so the token is never outlived, and clamped where tokens' own exp is: the
+        // usual "never expires" (9999999999) is past what a time point holds.
+        cmd.exp = *from_unix_seconds(std::ceil(seconds));
         return ControlParse::success(std::move(cmd));
     }
     return ControlParse::failure(F::unknown_action, "unknown action");

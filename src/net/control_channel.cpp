@@ -8,9 +8,11 @@
 
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
+#include "net/session_core.hpp"
 #include "wsgw/backoff.hpp"
 #include "wsgw/close_codes.hpp"
 #include "wsgw/control_command.hpp"
+#include "wsgw/unix_time.hpp"
 
 namespace wsgw {
 
@@ -140,10 +142,13 @@ void ControlChannel::load_deny_list(std::uint64_t sync) {
                     continue;
                 // RESP2 (all this hiredis speaks) sends scores as bulk strings.
                 if (score->type != REDIS_REPLY_STRING) continue;
+                // A score is a token's exp plus the leeway; "inf" and scores past what a time point
+                // holds (a publisher's "never expires") are clamped, never dropped.
                 const double until = std::strtod(std::string(text(score)).c_str(), nullptr);
-                if (!std::isfinite(until) || until <= 0) continue;
-                Clock::time_point end{std::chrono::seconds(static_cast<std::int64_t>(std::ceil(until)))};
-                if (remember(text(member), end)) {
+                const auto end =
+                    from_unix_seconds(std::ceil(until), kLatestUnixSeconds + static_cast<double>(options_.leeway.count()));
+                if (!end || until <= 0) continue;
+                if (remember(text(member), *end)) {
                     revoked->insert(token_fingerprint(text(member)));
                     ++loaded;
                 }
@@ -168,6 +173,10 @@ void ControlChannel::close_user(const std::string& user) {
             s->registry.for_each_target(user, {}, [&](Session* session) { targets.push_back(session); });
             for (auto* session : targets)
                 session->close(close_code::revoked, "disconnected by the server", DisconnectReason::disconnected, false);
+            for (auto* opening : s->opening)
+                if (opening->peer.identity.user_id == user)
+                    opening->refuse_at_open(close_code::revoked, "disconnected by the server",
+                                            DisconnectReason::disconnected);
         });
     }
 }
@@ -183,6 +192,9 @@ void ControlChannel::close_tokens(std::shared_ptr<const Fingerprints> tokens) {
             });
             for (auto* session : targets)
                 session->close(close_code::revoked, "token revoked", DisconnectReason::revoked, false);
+            for (auto* opening : s->opening)
+                if (opening->peer.token != 0 && tokens->count(opening->peer.token))
+                    opening->refuse_at_open(close_code::revoked, "token revoked", DisconnectReason::revoked);
         });
     }
 }

@@ -9,6 +9,7 @@
 namespace wsgw {
 
 SessionCore::~SessionCore() {
+    shard.opening.erase(this);
     // A session destroyed without closing (its io_context went first) still leaves the registry.
     if (registered_) {
         shard.registry.remove(peer.identity.user_id, self_);
@@ -24,7 +25,8 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
     const auto wait = std::min<std::chrono::steady_clock::duration>(ctx.resume_wait, ctx.handshake_timeout / 2);
     // Messages kept raw have no id until validated.
     if (!peer.last_id.empty()) shard.settle(peer.identity.user_id);
-    if (!peer.last_id.empty() && now - opened_at_ < wait && !shard.resume.holds(peer.identity.user_id, peer.last_id)) {
+    if (!refusal_ && !peer.last_id.empty() && now - opened_at_ < wait &&
+        !shard.resume.holds(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
         using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                         boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
@@ -36,6 +38,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
         });
         return;
     }
+    shard.opening.erase(this);
     self_ = &self;
     opened_at_ = std::chrono::steady_clock::now();
     ctx.presence.add(peer.identity.user_id);
@@ -50,6 +53,10 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
                             {"tls", tls},
                             {"thread", shard.index},
                             {"transport", transport}});
+    if (refusal_) {
+        opened();
+        return self.close(refusal_->code, refusal_->reason, refusal_->why, false);
+    }
     catch_up(shard, self, queue, peer, ctx.metrics);
     opened();
 }

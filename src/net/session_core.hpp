@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "net/peer.hpp"
@@ -16,8 +17,11 @@ namespace wsgw {
 
 class SessionCore {
 public:
+    // On the shard's thread, as the session is admitted: from here on, commands reach it.
     SessionCore(Shard& shard, GatewayContext& ctx, Peer peer)
-        : shard(shard), ctx(ctx), peer(std::move(peer)), queue(ctx.send_queue) {}
+        : shard(shard), ctx(ctx), peer(std::move(peer)), queue(ctx.send_queue) {
+        shard.opening.insert(this);
+    }
     // Releases the connection-limit slot the HTTP session acquired for this peer.
     ~SessionCore();
     SessionCore(const SessionCore&) = delete;
@@ -38,6 +42,13 @@ public:
     // Unregisters, counts and logs the close (once; nothing for a socket that never opened).
     void closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error, const char* transport);
 
+    // A disconnect or revoke reached this socket before it registered: it opens (so the client
+    // reads the close code, as a registered socket's would) and is closed at once, with nothing
+    // sent before the close and no wait for its last_id.
+    void refuse_at_open(std::uint16_t code, const char* reason, DisconnectReason why) {
+        if (!refusal_) refusal_ = Refusal{code, reason, why};
+    }
+
     bool registered() const noexcept { return registered_; }
     // One timer per socket serves keep-alive and token expiry: it wakes every ping interval, or
     // at exp (+ leeway, as at admission) if that comes first.
@@ -50,6 +61,12 @@ public:
     SendQueue queue;
 
 private:
+    struct Refusal {
+        std::uint16_t code;
+        const char* reason;
+        DisconnectReason why;
+    };
+    std::optional<Refusal> refusal_;
     Session* self_ = nullptr;  // set by open()
     std::chrono::steady_clock::time_point opened_at_;
     bool registered_ = false;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "net/session.hpp"
@@ -18,6 +19,7 @@
 #include "wsgw/client_address.hpp"
 #include "wsgw/connection_limits.hpp"
 #include "wsgw/last_state_cache.hpp"
+#include "wsgw/log_limiter.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/metrics.hpp"
 #include "wsgw/origin.hpp"
@@ -29,6 +31,7 @@
 
 namespace wsgw {
 
+class SessionCore;
 class TlsContextStore;
 
 // Settings and shared state every session and endpoint reads; immutable after start-up except
@@ -45,6 +48,10 @@ struct GatewayContext {
     std::size_t max_http_request_bytes = 8192;
     double client_messages_per_second = 10;
     double client_messages_burst = 20;
+    std::size_t max_pending_connections = 4096;
+    std::size_t max_requests_per_connection = 100;
+    // With an internal listener, /metrics is served there only.
+    bool metrics_on_internal_listener = false;
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds ping_interval{25'000};
     std::chrono::milliseconds resume_wait{500};
@@ -134,12 +141,21 @@ struct Shard {
     // Declared before the io_context so that they outlive it: destroying the io_context destroys
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
+    // Sessions admitted on this thread and not registered yet: their 101 or event-stream head is
+    // on its way, or they wait for a last_id. A disconnect or revoke that comes meanwhile is
+    // handed to them here (SessionCore::refuse_at_open), so no socket slips past a command
+    // between its admission and its registration.
+    std::unordered_set<SessionCore*> opening;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
     ResumeWindow<std::shared_ptr<const Delivery>, DeliveryTraits> resume;
     struct {
         std::int64_t messages = 0, bytes = 0;
         std::uint64_t evictions = 0;
     } resume_reported;
+    // Warnings about refused requests on this thread, each kind capped per second.
+    struct {
+        LogLimiter origin{10}, auth{10}, limit{10};
+    } refusal_logs;
     std::vector<std::shared_ptr<Session>> dirty;  // sessions with frames queued since the last flush
     std::vector<std::shared_ptr<Session>> flushing;
     // Scratch space every plain socket on this thread reads into once it is readable, so an

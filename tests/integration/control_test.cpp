@@ -121,6 +121,75 @@ TEST_F(ControlTest, ARevokedTokenIsRefusedByAnInstanceStartedAfterTheCommand) {
     EXPECT_TRUE(join_with(fresh, later.port(), token_with_id(user, "new-" + user))) << "a new token is welcome";
 }
 
+// "Never expires" as identity providers write it: 9999999999 is past what a nanosecond time point
+// holds, and used to wrap into the past, so the refusal was dropped and the token came back.
+TEST_F(ControlTest, ARevokeWithAFarFutureExpKeepsTheTokenOutOnEveryInstance) {
+    auto user = unique_user("ctl");
+    const std::string jti = "forever-" + user;
+    auto token = sign_hs256(json{{"sub", user}, {"exp", 9999999999LL}, {"jti", jti}}.dump(), kSecret);
+    WsClient open;
+    ASSERT_TRUE(join_with(open, a_.port(), token));
+    ASSERT_EQ(redis_.publish(kControl, revoke(jti, 9999999999LL)), 2);
+    EXPECT_EQ(open.wait_closed(), 4003);
+    for (auto* gw : {&a_, &b_}) {
+        WsClient again;
+        EXPECT_FALSE(again.connect(gw->port(), "/ws?token=" + token)) << "the revoked token connected again";
+        EXPECT_EQ(again.refused_status(), 401) << again.refused_body();
+        EXPECT_EQ(gw->metric("wsgw_revoked_tokens"), 1) << gw->log();
+    }
+    // Stored clamped (exp 4e9 + leeway), and so loaded by an instance started later.
+    ASSERT_TRUE(eventually([&] { return !redis_.command("ZSCORE wsgw:revoked " + jti).empty(); }));
+    EXPECT_EQ(std::stod(redis_.command("ZSCORE wsgw:revoked " + jti)), 4e9 + 5);
+    GatewayProcess later(redis_.url());
+    WsClient c;
+    EXPECT_FALSE(c.connect(later.port(), "/ws?token=" + token));
+    EXPECT_EQ(c.refused_status(), 401) << c.refused_body() << later.log();
+}
+
+// Scores written by a publisher's own tooling may say "forever" in any form; each is loaded as a
+// refusal that lasts as long as the token could be used, none is dropped.
+TEST(ControlRecoveryTest, LoadsDenyListScoresPastWhatATimePointHolds) {
+    RedisServer redis;
+    auto user = unique_user("ctl");
+    redis.command("ZADD wsgw:revoked 9999999999 a-" + user + " 100000000000 b-" + user + " +inf c-" + user);
+    GatewayProcess gw(redis.url());
+    EXPECT_EQ(gw.metric("wsgw_revoked_tokens"), 3) << gw.log();
+    for (const char* prefix : {"a-", "b-", "c-"}) {
+        WsClient c;
+        auto token = sign_hs256(json{{"sub", user}, {"exp", 9999999999LL}, {"jti", prefix + user}}.dump(), kSecret);
+        EXPECT_FALSE(c.connect(gw.port(), "/ws?token=" + token)) << prefix;
+        EXPECT_EQ(c.refused_status(), 401) << prefix << " " << c.refused_body();
+    }
+}
+
+// A socket admitted before a command but still being set up (here: waiting for a last_id this
+// instance has not received) is not registered yet; the command must reach it all the same.
+class ControlDuringSetupTest : public ::testing::Test {
+protected:
+    RedisServer redis_;
+    GatewayProcess gw_{redis_.url(), {{"WSGW_RESUME_WAIT_MS", "3000"}}};
+};
+
+TEST_F(ControlDuringSetupTest, ARevokeClosesASocketStillWaitingForItsLastId) {
+    auto user = unique_user("ctl");
+    auto token = token_with_id(user, "setup-" + user);
+    WsClient c;
+    ASSERT_TRUE(c.connect(gw_.port(), "/ws?token=" + token + "&last_id=not-arrived-yet"));
+    ASSERT_EQ(redis_.publish(kControl, revoke("setup-" + user, unix_now() + 3600)), 1);
+    EXPECT_EQ(c.wait_closed(6s), 4003) << "the revoked socket stayed open\n" << gw_.log();
+    EXPECT_TRUE(eventually([&] { return gw_.metric("wsgw_disconnects_total{reason=\"revoked\"}") == 1; })) << gw_.log();
+}
+
+TEST_F(ControlDuringSetupTest, ADisconnectClosesASocketStillWaitingForItsLastId) {
+    auto user = unique_user("ctl");
+    WsClient c;
+    ASSERT_TRUE(c.connect(gw_.port(), "/ws?token=" + make_token(user) + "&last_id=not-arrived-yet"));
+    ASSERT_EQ(redis_.publish(kControl, disconnect(user)), 1);
+    EXPECT_EQ(c.wait_closed(6s), 4003) << "the disconnected socket stayed open\n" << gw_.log();
+    WsClient other;
+    EXPECT_TRUE(join(other, gw_.port(), unique_user("ctl"))) << "other users still connect";
+}
+
 TEST_F(ControlTest, UnknownAndMalformedCommandsAreCountedAndNeverActedOn) {
     auto user = unique_user("ctl");
     WsClient c;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace {
@@ -40,6 +41,21 @@ TEST(ControlCommand, RoundsAFractionalExpUpSoTheTokenIsNeverOutlived) {
     auto r = parse_control_command(R"({"action":"revoke","jti":"j","exp":1767225600.2})");
     ASSERT_TRUE(r.ok()) << r.detail();
     EXPECT_EQ(r.command().exp, system_clock::time_point(seconds(1767225601)));
+}
+
+// A revoke's exp at the limits: accepted up to 1e11 and never turned into a time in the past
+// (9999999999 used to overflow the nanosecond time point and wrap, so the refusal was dropped).
+TEST(ControlCommand, KeepsAFarFutureExpInTheFutureAtEveryLimit) {
+    const auto now = system_clock::now();
+    const long long now_s = duration_cast<seconds>(now.time_since_epoch()).count();
+    for (long long exp : {now_s, 4'000'000'000LL, 9'999'999'999LL, 100'000'000'000LL}) {
+        auto r = parse_control_command(R"({"action":"revoke","jti":"j","exp":)" + std::to_string(exp) + "}");
+        ASSERT_TRUE(r.ok()) << exp << ": " << r.detail();
+        EXPECT_GE(r.command().exp, system_clock::time_point(seconds(std::min(exp, 4'000'000'000LL)))) << exp;
+        EXPECT_LE(r.command().exp, system_clock::time_point(seconds(4'000'000'000LL))) << exp;
+    }
+    EXPECT_TRUE(fails_with(R"({"action":"revoke","jti":"j","exp":0})", ControlError::bad_exp));
+    EXPECT_TRUE(fails_with(R"({"action":"revoke","jti":"j","exp":100000000001})", ControlError::bad_exp));
 }
 
 TEST(ControlCommand, IgnoresUnknownFields) {
