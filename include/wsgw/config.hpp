@@ -55,6 +55,9 @@ struct Config {
     std::uint64_t max_connections = 50'000;
     std::uint64_t max_connections_per_user = 32;
     std::uint64_t max_connections_per_address = 512;
+    std::uint64_t max_pending_connections = 4096;
+    std::uint64_t max_requests_per_connection = 100;
+    std::string internal_listen;  // empty: /metrics is served on `listen`
     std::uint64_t client_messages_per_second = 10;
     std::uint64_t client_messages_burst = 20;
     std::string tls_cert_file;
@@ -83,6 +86,7 @@ struct Config {
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;
+    std::optional<ListenAddress> internal_listen_address;
     RedisEndpoint redis;
     std::string jwt_public_key;  // PEM, read from jwt_public_key_file
     std::vector<RedisEndpoint> sentinels;  // from redis_sentinels and redis_sentinel_password

@@ -28,8 +28,32 @@ std::optional<std::string> cookie_value(std::string_view cookie_header, std::str
 // The token of an "Authorization: Bearer <token>" header (scheme case-insensitive).
 std::optional<std::string> bearer_token(std::string_view authorization);
 
+// Where a token was found. A cookie is an ambient credential: the browser attaches it to a
+// request that any site starts, so a cookie token is believed only from an allowed Origin
+// (OriginPolicy::check_ambient). The query and the header are sent only by code that holds the
+// token itself.
+enum class TokenSource { query, header, cookie };
+
+struct FoundToken {
+    std::string value;
+    TokenSource source;
+};
+
 // Token sources in order: `token` query parameter, Authorization bearer, cookie `cookie_name`.
-std::optional<std::string> extract_token(std::string_view target, std::string_view authorization,
-                                         std::string_view cookie_header, std::string_view cookie_name);
+std::optional<FoundToken> extract_token(std::string_view target, std::string_view authorization,
+                                        std::string_view cookie_header, std::string_view cookie_name);
+
+// The lines of one list-valued header field (X-Forwarded-For) as one list, in order: RFC 9110
+// section 5.3 says several field lines with the same name are one comma-separated value, so a
+// proxy may add its own line instead of appending to the client's.
+template <class Lines>
+std::string join_field_lines(const Lines& lines) {
+    std::string joined;
+    for (std::string_view line : lines) {
+        if (!joined.empty()) joined += ", ";
+        joined.append(line);
+    }
+    return joined;
+}
 
 }  // namespace wsgw

@@ -44,8 +44,9 @@ enum class HttpRejection {
     draining,
     tls_handshake_failed,
     not_ready,          // the revocation list has not been loaded from Redis yet
+    over_pending_limit, // max_pending_connections: closed at accept, before any request is read
 };
-inline constexpr std::size_t kHttpRejectionCount = 12;
+inline constexpr std::size_t kHttpRejectionCount = 13;
 std::string_view to_string(HttpRejection r) noexcept;
 
 using Counter = std::atomic<std::uint64_t>;
@@ -87,6 +88,10 @@ struct Metrics {
     std::atomic<std::uint64_t> revoked_tokens_evicted{0};
     Counter revocation_loads_ok{0};
     Counter revocation_loads_failed{0};
+    // Connections accepted that have not finished their request or handshake yet.
+    std::atomic<std::int64_t> connections_pending{0};
+    Counter tls_reloads_ok{0};
+    Counter tls_reloads_failed{0};
     Counter resume_hits{0};
     Counter resume_misses{0};
     Counter resumed_messages{0};

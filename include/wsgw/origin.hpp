@@ -22,6 +22,21 @@ public:
     // upgrades, and a non-browser client can forge any value anyway.
     bool allows(std::optional<std::string_view> origin) const;
 
+    // A request authenticated by a cookie, which the browser attaches to requests that any site
+    // starts (cross-site WebSocket hijacking, and an <img> or <iframe> opening event streams
+    // that use up the user's connection slots). Facts as the request gave them; `host` is the
+    // Host header, or the forwarded host when a trusted proxy sent one.
+    //  - With an Origin: it must be allowed by the list, or, when the list is empty, be the
+    //    request's own origin (its host and port those of `host`, the port defaulting to the
+    //    Origin's scheme's).
+    //  - Without one: browsers always send it on WebSocket upgrades, so a client without it is
+    //    not a browser acting for another site. An event stream's GET goes without it when the
+    //    page is same-origin, and so does an <img> on another site's page: Sec-Fetch-Site tells
+    //    them apart, and "cross-site" or "same-site" (a sibling subdomain) is refused.
+    enum class Ambient { allowed, origin_not_allowed, cross_site_without_origin };
+    Ambient check_ambient(std::optional<std::string_view> origin, std::string_view host,
+                          std::string_view sec_fetch_site) const;
+
 private:
     struct Entry {
         std::string scheme;

@@ -76,6 +76,18 @@ std::optional<std::string> set_listen(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_internal_listen(Config& c, std::string_view v) {
+    v = trim(v);
+    c.internal_listen_address.reset();
+    c.internal_listen = std::string(v);
+    if (v.empty()) return std::nullopt;
+    std::string err;
+    auto addr = parse_listen(v, err);
+    if (!addr) return err;
+    c.internal_listen_address = *addr;
+    return std::nullopt;
+}
+
 std::optional<std::string> set_redis_url(Config& c, std::string_view v) {
     std::string err;
     auto ep = parse_redis_url(trim(v), err);
@@ -240,6 +252,15 @@ const std::vector<ConfigOption> kOptions = {
      set_uint<&Config::max_connections_per_user, 1, 1'000'000>, show_uint<&Config::max_connections_per_user>},
     {"max_connections_per_address", "WebSocket connections one client address may hold; more get HTTP 429.", false,
      set_uint<&Config::max_connections_per_address, 1, 10'000'000>, show_uint<&Config::max_connections_per_address>},
+    {"max_pending_connections",
+     "Connections that have not finished their HTTP request or handshake (not yet authenticated); more are closed at once.",
+     false, set_uint<&Config::max_pending_connections, 1, 10'000'000>, show_uint<&Config::max_pending_connections>},
+    {"max_requests_per_connection",
+     "HTTP requests one keep-alive connection may make without upgrading (probes, metrics); the last answer closes it.",
+     false, set_uint<&Config::max_requests_per_connection, 1, 1'000'000>, show_uint<&Config::max_requests_per_connection>},
+    {"internal_listen",
+     "Address and port of a second, plain-HTTP listener for /metrics, /healthz and /readyz (e.g. 127.0.0.1:9090 or a pod port); when set, the public listener answers 404 for /metrics. Empty: everything on listen.",
+     false, set_internal_listen, show_text<&Config::internal_listen>},
     {"client_messages_per_second", "Sustained rate of frames a client may send; faster closes the socket (1008).",
      false, set_uint<&Config::client_messages_per_second, 1, 100'000>, show_uint<&Config::client_messages_per_second>},
     {"client_messages_burst", "Frames a client may send at once before the rate applies.", false,
@@ -565,6 +586,11 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     }
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         load.errors.push_back("WSGW_TLS_CERT_FILE/WSGW_TLS_KEY_FILE: set both or neither");
+    if (c.internal_listen_address && c.internal_listen_address->port == c.listen_address.port &&
+        (c.internal_listen_address->host == c.listen_address.host || c.listen_address.host == "0.0.0.0" ||
+         c.listen_address.host == "::" || c.internal_listen_address->host == "0.0.0.0" ||
+         c.internal_listen_address->host == "::"))
+        load.errors.push_back("internal_listen: must not be the public listen address (" + c.listen + ")");
     for (auto& sentinel : c.sentinels) sentinel.password = c.redis_sentinel_password;
     if (!c.cluster_seeds.empty() && !c.sentinels.empty())
         load.errors.push_back("redis_cluster_nodes: set either redis_cluster_nodes or redis_sentinels, not both");

@@ -13,7 +13,8 @@ constexpr std::array<std::string_view, kDisconnectReasonCount> kDisconnectNames 
 constexpr std::array<std::string_view, kHttpRejectionCount> kHttpNames = {
     "bad_request",      "not_found",     "method_not_allowed", "bad_project_id",
     "request_too_large", "forbidden_origin", "over_capacity",  "over_user_limit",
-    "over_address_limit", "draining",     "tls_handshake_failed", "not_ready"};
+    "over_address_limit", "draining",     "tls_handshake_failed", "not_ready",
+    "over_pending_limit"};
 
 std::size_t received_index(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
     return (static_cast<std::size_t>(kind) * kMessageTypeCount + static_cast<std::size_t>(type)) *
@@ -161,6 +162,13 @@ std::string render_prometheus(const Metrics& m) {
     header(out, "wsgw_revoked_tokens_evicted_total", "counter",
            "Revoked token ids dropped from memory because max_revoked_tokens was reached.");
     sample(out, "wsgw_revoked_tokens_evicted_total", "", m.revoked_tokens_evicted.load(std::memory_order_relaxed));
+    header(out, "wsgw_connections_pending", "gauge",
+           "Connections that have not finished their HTTP request or handshake (bounded by max_pending_connections).");
+    sample(out, "wsgw_connections_pending", "",
+           static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.connections_pending.load(std::memory_order_relaxed))));
+    header(out, "wsgw_tls_reloads_total", "counter", "Reloads of the TLS certificate and key on SIGHUP, by result.");
+    sample(out, "wsgw_tls_reloads_total", "result=\"ok\"", load(m.tls_reloads_ok));
+    sample(out, "wsgw_tls_reloads_total", "result=\"failed\"", load(m.tls_reloads_failed));
     header(out, "wsgw_revocation_loads_total", "counter", "Loads of the revocation list from Redis, by result.");
     sample(out, "wsgw_revocation_loads_total", "result=\"ok\"", load(m.revocation_loads_ok));
     sample(out, "wsgw_revocation_loads_total", "result=\"failed\"", load(m.revocation_loads_failed));

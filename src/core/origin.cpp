@@ -74,6 +74,22 @@ std::optional<OriginPolicy> OriginPolicy::parse(std::string_view list, std::stri
     return policy;
 }
 
+OriginPolicy::Ambient OriginPolicy::check_ambient(std::optional<std::string_view> origin, std::string_view host,
+                                                  std::string_view sec_fetch_site) const {
+    if (!origin) {
+        const auto site = to_lower(trim(sec_fetch_site));
+        return site == "cross-site" || site == "same-site" ? Ambient::cross_site_without_origin : Ambient::allowed;
+    }
+    if (!entries_.empty()) return allows(origin) ? Ambient::allowed : Ambient::origin_not_allowed;
+    auto o = parse_origin(trim(*origin), /*allow_wildcard=*/false);
+    if (!o || o->host.empty()) return Ambient::origin_not_allowed;
+    // The request's own authority, read with the Origin's scheme: "gw.example" behind https is
+    // port 443, as the browser's Origin "https://gw.example" is.
+    auto own = parse_origin(o->scheme + "://" + std::string(trim(host)), /*allow_wildcard=*/false);
+    if (!own) return Ambient::origin_not_allowed;
+    return own->host == o->host && own->port == o->port ? Ambient::allowed : Ambient::origin_not_allowed;
+}
+
 bool OriginPolicy::allows(std::optional<std::string_view> origin) const {
     if (entries_.empty() || !origin) return true;
     auto o = parse_origin(trim(*origin), /*allow_wildcard=*/false);

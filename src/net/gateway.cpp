@@ -54,6 +54,9 @@ Gateway::Gateway(const Config& config)
     ctx_.send_queue = {config.send_queue_max_messages, config.send_queue_max_bytes};
     ctx_.max_inbound_frame_bytes = config.max_inbound_frame_bytes;
     ctx_.max_http_request_bytes = config.max_http_request_bytes;
+    ctx_.max_pending_connections = config.max_pending_connections;
+    ctx_.max_requests_per_connection = config.max_requests_per_connection;
+    ctx_.metrics_on_internal_listener = config.internal_listen_address.has_value();
     ctx_.client_messages_per_second = static_cast<double>(config.client_messages_per_second);
     ctx_.client_messages_burst = static_cast<double>(config.client_messages_burst);
     ctx_.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
@@ -64,7 +67,10 @@ Gateway::Gateway(const Config& config)
         ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);
     for (auto& shard : shards_) shard->validator = &intake_;
 
-    listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address);
+    listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address, Listener::Role::public_api);
+    if (config.internal_listen_address)
+        internal_listener_ =
+            std::make_shared<Listener>(shards_, ctx_, *config.internal_listen_address, Listener::Role::internal);
     RedisSubscriber::Options options;
     options.endpoint = config.redis;
     options.sentinels = config.sentinels;
@@ -113,6 +119,13 @@ void Gateway::run() {
                             {"threads", shards_.size()},
                             {"tls", ctx_.tls != nullptr}});
     listener_->start();
+    if (internal_listener_) {
+        auto internal = internal_listener_->local_endpoint();
+        log::info("listening_internal", {{"address", internal.address().to_string()},
+                                         {"port", internal.port()},
+                                         {"endpoints", "/metrics /healthz /readyz"}});
+        internal_listener_->start();
+    }
     subscriber_->start();
     wait_for_signal();
     wait_for_hangup();
@@ -165,10 +178,14 @@ void Gateway::wait_for_hangup() {
         if (ec) return;
         if (ctx_.tls) {
             std::string error;
-            if (ctx_.tls->reload(error))
+            if (ctx_.tls->reload(error)) {
+                Metrics::add(ctx_.metrics.tls_reloads_ok);
                 log::info("tls_reloaded", {{"cert", config_.tls_cert_file}});
-            else
+            } else {
+                // New sockets keep the certificate that was loaded last.
+                Metrics::add(ctx_.metrics.tls_reloads_failed);
                 log::error("tls_reload_failed", {{"error", error}});
+            }
         } else {
             log::info("sighup_ignored", {{"detail", "no TLS certificate configured"}});
         }
@@ -192,6 +209,7 @@ void Gateway::begin_shutdown(const char* cause) {
 
 void Gateway::close_sessions() {
     listener_->stop();
+    if (internal_listener_) internal_listener_->stop();
     subscriber_->stop();
     hand_off_batch();  // messages read before the signal go out ahead of the closes
     ctx_.redis_ready = false;

@@ -42,6 +42,7 @@ private:
     MessageIntake intake_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::shared_ptr<Listener> listener_;
+    std::shared_ptr<Listener> internal_listener_;  // null without internal_listen
     std::unique_ptr<RedisSubscriber> subscriber_;
     std::unique_ptr<ControlChannel> control_;  // null without a control channel
     boost::asio::signal_set signals_;

@@ -13,6 +13,7 @@
 #include "net/ws_session.hpp"
 #include "wsgw/channel.hpp"
 #include "wsgw/http_query.hpp"
+#include "wsgw/text.hpp"
 #include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
@@ -37,8 +38,9 @@ std::optional<std::string_view> header(const http::request<http::empty_body>& re
 }  // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive)
-    : stream_(std::move(stream)), shard_(shard), ctx_(ctx), keepalive_(std::move(keepalive)) {
+HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive,
+                                 bool internal)
+    : stream_(std::move(stream)), shard_(shard), ctx_(ctx), keepalive_(std::move(keepalive)), internal_(internal) {
     boost::system::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
@@ -49,6 +51,11 @@ HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& 
     } else {
         peer_ip_ = remote_ = "unknown";
     }
+}
+
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
+    ctx_.metrics.connections_pending.fetch_sub(1, std::memory_order_relaxed);
 }
 
 template <class Stream>
@@ -115,12 +122,19 @@ void HttpSession<Stream>::handle(Request&& req) {
         log::debug("http_bad_request", {{"remote", remote_}, {"error", *why}});
         return refuse(http::status::bad_request, HttpRejection::bad_request, *why);
     }
+    // A connection that never upgrades (a probe, a scraper) is not kept for ever: its last
+    // allowed request is answered with Connection: close.
+    const bool keep_alive = req.keep_alive() && ++requests_ < ctx_.max_requests_per_connection;
     auto path = target_path(req.target());
-    bool known = path == "/ws" || path == "/events" || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
-                 (path == "/demo" && ctx_.demo_enabled);
+    const bool probe = path == "/healthz" || path == "/readyz";
+    // With an internal listener, /metrics is served there only; that listener serves nothing a
+    // client connects to.
+    const bool metrics = path == "/metrics" && internal_ == ctx_.metrics_on_internal_listener;
+    bool known = internal_ ? probe || metrics
+                           : path == "/ws" || path == "/events" || probe || metrics || (path == "/demo" && ctx_.demo_enabled);
     if (!known) {
         ctx_.metrics.count_http_rejection(HttpRejection::not_found);
-        return reply_json(http::status::not_found, error_body("not_found", "no such endpoint"), req.keep_alive());
+        return reply_json(http::status::not_found, error_body("not_found", "no such endpoint"), keep_alive);
     }
     if (req.method() != http::verb::get) {
         ctx_.metrics.count_http_rejection(HttpRejection::method_not_allowed);
@@ -128,7 +142,7 @@ void HttpSession<Stream>::handle(Request&& req) {
         res.set(http::field::allow, "GET");
         res.set(http::field::content_type, "application/json");
         res.body() = error_body("method_not_allowed", "use GET");
-        res.keep_alive(req.keep_alive());
+        res.keep_alive(keep_alive);
         res.prepare_payload();
         return reply(std::move(res));
     }
@@ -142,23 +156,23 @@ void HttpSession<Stream>::handle(Request&& req) {
         res.set("Content-Security-Policy",
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:");
         res.body() = std::string(demo_page_html());
-        res.keep_alive(req.keep_alive());
+        res.keep_alive(keep_alive);
         res.prepare_payload();
         return reply(std::move(res));
     }
-    if (path == "/healthz") return reply_json(http::status::ok, R"({"status":"ok"})", req.keep_alive());
+    if (path == "/healthz") return reply_json(http::status::ok, R"({"status":"ok"})", keep_alive);
     if (path == "/readyz") {
         if (ctx_.draining.load())
-            return reply_json(http::status::service_unavailable, R"({"status":"draining"})", req.keep_alive());
+            return reply_json(http::status::service_unavailable, R"({"status":"draining"})", keep_alive);
         if (!ctx_.redis_ready.load())
             return reply_json(http::status::service_unavailable, R"({"status":"not_ready","redis":"not_subscribed"})",
-                              req.keep_alive());
-        return reply_json(http::status::ok, R"({"status":"ready","redis":"subscribed"})", req.keep_alive());
+                              keep_alive);
+        return reply_json(http::status::ok, R"({"status":"ready","redis":"subscribed"})", keep_alive);
     }
     Response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = render_prometheus(ctx_.metrics);
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(keep_alive);
     res.prepare_payload();
     reply(std::move(res));
 }
@@ -170,26 +184,68 @@ void HttpSession<Stream>::refuse(http::status status, HttpRejection why, std::st
 }
 
 template <class Stream>
+void HttpSession<Stream>::log_refusal(LogLimiter& limiter, std::string_view event, std::initializer_list<LogField> fields) {
+    // A client, or a page that many browsers load, can repeat a refused request as fast as it
+    // likes: the log takes a few lines per second of each kind and counts the rest.
+    std::uint64_t suppressed = 0;
+    if (!limiter.allow(std::chrono::steady_clock::now(), suppressed) && suppressed == 0) return;
+    std::vector<LogField> all(fields);
+    all.push_back(LogField{"suppressed_before", suppressed});
+    log::event(log::Level::warn, event, all);
+}
+
+template <class Stream>
 std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional<std::string> last_id) {
     if (ctx_.draining.load()) {
         refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
         return std::nullopt;
     }
-    auto address = ctx_.proxies.resolve(peer_ip_, req["X-Forwarded-For"], req["X-Real-IP"]);
-    if (!ctx_.origins.allows(header(req, http::field::origin))) {
-        log::warn("origin_refused", {{"remote", remote_}, {"address", address}, {"origin", std::string_view(req[http::field::origin])}});
-        refuse(http::status::forbidden, HttpRejection::forbidden_origin, "origin not allowed");
+    const bool via_proxy = !ctx_.proxies.empty() && ctx_.proxies.contains(peer_ip_);
+    std::string address = peer_ip_;
+    if (via_proxy) {
+        // Every X-Forwarded-For line, in order, as one list: a proxy that adds a line of its own
+        // instead of appending to the client's must not let the client's first line win.
+        std::vector<std::string_view> lines;
+        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) lines.push_back(it->value());
+        address = ctx_.proxies.resolve(peer_ip_, join_field_lines(lines), req["X-Real-IP"]);
+    }
+    const auto origin = header(req, http::field::origin);
+    auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
+    auto origin_refused = [&](std::string_view why) {
+        log_refusal(shard_.refusal_logs.origin, "origin_refused",
+                    {{"remote", remote_}, {"address", address}, {"origin", safe_prefix(origin.value_or(""), 128)},
+                     {"reason", why}});
+        refuse(http::status::forbidden, HttpRejection::forbidden_origin, why);
+    };
+    if (!ctx_.origins.allows(origin)) {
+        origin_refused("origin not allowed");
         return std::nullopt;
+    }
+    if (token && token->source == TokenSource::cookie) {
+        // Behind a trusted proxy the request's own host is the one the browser asked for.
+        std::string_view host = req[http::field::host];
+        if (auto forwarded = req["X-Forwarded-Host"]; via_proxy && !trim(forwarded).empty())
+            host = trim(forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1));
+        switch (ctx_.origins.check_ambient(origin, host, req["Sec-Fetch-Site"])) {
+            case OriginPolicy::Ambient::allowed:
+                break;
+            case OriginPolicy::Ambient::origin_not_allowed:
+                origin_refused("a cookie is accepted only from the gateway's own origin or allowed_origins");
+                return std::nullopt;
+            case OriginPolicy::Ambient::cross_site_without_origin:
+                origin_refused("a cookie is not accepted on a cross-site request");
+                return std::nullopt;
+        }
     }
 
     // Authenticate before anything else about the request is acted on.
-    auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
-    auto auth = token ? verify_token(*token, ctx_.auth, std::chrono::system_clock::now())
+    auto auth = token ? verify_token(token->value, ctx_.auth, std::chrono::system_clock::now())
                       : AuthResult::failure(AuthFailure::missing_token);
     if (!auth.ok()) {
         ctx_.metrics.count_auth_failure(auth.failure());
         // The token itself is never logged.
-        log::warn("auth_failed", {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
+        log_refusal(shard_.refusal_logs.auth, "auth_failed",
+                    {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
         unauthorized(req.version(), auth.failure());
         return std::nullopt;
     }
@@ -199,10 +255,11 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
     }
     if (ctx_.revocations.contains(auth.identity().token_id, std::chrono::system_clock::now())) {
         ctx_.metrics.count_auth_failure(AuthFailure::revoked);
-        log::warn("auth_failed", {{"remote", remote_},
-                                  {"address", address},
-                                  {"reason", to_string(AuthFailure::revoked)},
-                                  {"user", auth.identity().user_id}});
+        log_refusal(shard_.refusal_logs.auth, "auth_failed",
+                    {{"remote", remote_},
+                     {"address", address},
+                     {"reason", to_string(AuthFailure::revoked)},
+                     {"user", auth.identity().user_id}});
         unauthorized(req.version(), AuthFailure::revoked);
         return std::nullopt;
     }
@@ -227,16 +284,18 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
         case Admission::admitted:
             break;
         case Admission::over_total:
-            log::warn("limit_reached", {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
+            log_refusal(shard_.refusal_logs.limit, "limit_reached",
+                        {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
             refuse(http::status::service_unavailable, HttpRejection::over_capacity, "server is at capacity");
             return std::nullopt;
         case Admission::over_user:
-            log::warn("limit_reached", {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
+            log_refusal(shard_.refusal_logs.limit, "limit_reached",
+                        {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
             refuse(http::status::too_many_requests, HttpRejection::over_user_limit, "too many connections for this user");
             return std::nullopt;
         case Admission::over_address:
-            log::warn("limit_reached",
-                      {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
+            log_refusal(shard_.refusal_logs.limit, "limit_reached",
+                        {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
             refuse(http::status::too_many_requests, HttpRejection::over_address_limit,
                    "too many connections from this address");
             return std::nullopt;

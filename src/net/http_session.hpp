@@ -15,6 +15,8 @@
 #include "net/shard.hpp"
 #include "net/peer.hpp"
 #include "net/streams.hpp"
+#include "wsgw/log_limiter.hpp"
+#include "wsgw/log_line.hpp"
 
 namespace wsgw {
 
@@ -22,7 +24,10 @@ template <class Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
     // `keepalive` holds the TLS context a TlsStream was made with (null for plain streams).
-    HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive);
+    // `internal`: the internal listener's connection, which serves /metrics and the probes only.
+    // Counted in metrics.connections_pending (by the listener) until it upgrades or closes.
+    HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive, bool internal);
+    ~HttpSession();
     void start();
 
 private:
@@ -36,6 +41,8 @@ private:
     // (`last_id` comes from a header; the query's wins), connection limits. Refuses and returns
     // nothing, or returns who is connecting, with a limiter slot acquired for them.
     std::optional<Peer> admit(const Request& req, std::optional<std::string> last_id);
+    // A warning for a refused request, at most a few per second of each kind per thread.
+    void log_refusal(LogLimiter& limiter, std::string_view event, std::initializer_list<LogField> fields);
     void upgrade(Request&& req);
     void events(Request&& req);
     void reply(Response&& res);
@@ -52,6 +59,8 @@ private:
     std::shared_ptr<void> keepalive_;
     std::string remote_;   // "ip:port"
     std::string peer_ip_;  // "ip"
+    bool internal_;
+    std::size_t requests_ = 0;  // answered on this connection, bounded by max_requests_per_connection
 };
 
 extern template class HttpSession<PlainStream>;

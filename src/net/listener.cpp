@@ -11,8 +11,9 @@ namespace wsgw {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(std::vector<std::unique_ptr<Shard>>& shards, GatewayContext& ctx, const ListenAddress& address)
-    : shards_(shards), ctx_(ctx), acceptor_(shards.front()->ioc), backoff_(shards.front()->ioc) {
+Listener::Listener(std::vector<std::unique_ptr<Shard>>& shards, GatewayContext& ctx, const ListenAddress& address,
+                   Role role)
+    : shards_(shards), ctx_(ctx), acceptor_(shards.front()->ioc), backoff_(shards.front()->ioc), role_(role) {
     tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -44,16 +45,34 @@ void Listener::accept() {
             return;
         }
         boost::system::error_code ignored;
+        // Connections that have not authenticated yet are bounded: each holds a socket and a
+        // request buffer, and a client that opens many and sends nothing must not exhaust them.
+        // Past the bound a connection is closed before anything is read from it.
+        auto& pending = self->ctx_.metrics.connections_pending;
+        if (pending.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(self->ctx_.max_pending_connections)) {
+            self->ctx_.metrics.count_http_rejection(HttpRejection::over_pending_limit);
+            std::uint64_t suppressed = 0;
+            if (self->refused_log_.allow(std::chrono::steady_clock::now(), suppressed) || suppressed)
+                log::warn("limit_reached", {{"limit", "max_pending_connections"},
+                                            {"pending", pending.load(std::memory_order_relaxed)},
+                                            {"suppressed_before", suppressed}});
+            socket.close(ignored);
+            return self->accept();
+        }
+        pending.fetch_add(1, std::memory_order_relaxed);  // given back by the HTTP session
         // Frames are small and latency matters more than packet count.
         socket.set_option(tcp::no_delay(true), ignored);
-        asio::post(shard.ioc, [s = std::move(socket), &shard, &ctx = self->ctx_]() mutable {
-            if (ctx.tls) {
+        const bool internal = self->role_ == Role::internal;
+        asio::post(shard.ioc, [s = std::move(socket), &shard, &ctx = self->ctx_, internal]() mutable {
+            if (internal) {
+                std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(s)), shard, ctx, nullptr, true)->start();
+            } else if (ctx.tls) {
                 // The session keeps the context it starts with; SIGHUP swaps it for new sockets.
                 auto tls = ctx.tls->current();
                 TlsStream stream(std::move(s), *tls);
-                std::make_shared<HttpSession<TlsStream>>(std::move(stream), shard, ctx, std::move(tls))->start();
+                std::make_shared<HttpSession<TlsStream>>(std::move(stream), shard, ctx, std::move(tls), false)->start();
             } else {
-                std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(s)), shard, ctx, nullptr)->start();
+                std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(s)), shard, ctx, nullptr, false)->start();
             }
         });
         self->accept();

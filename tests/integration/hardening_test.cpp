@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway_process.hpp"
+#include "process_util.hpp"
 #include "raw_ws_client.hpp"
 #include "redis_server.hpp"
+#include "sse_client.hpp"
 #include "test_support.hpp"
 #include "ws_client.hpp"
 #include "wsgw/auth.hpp"
@@ -47,6 +49,63 @@ TEST_F(HardeningTest, OriginAllowlistRefusesOtherOriginsWith403BeforeUpgrade) {
     WsClient no_origin;
     EXPECT_TRUE(no_origin.connect(gw.port(), "/ws?token=" + make_token(user))) << "non-browser clients send no Origin";
     EXPECT_GE(gw.metric("wsgw_http_rejections_total{reason=\"forbidden_origin\"}"), 4);
+}
+
+// A cookie is sent by the browser on requests that any site starts: with the default settings
+// (cookie on, no allowlist) a page on another site must not open an authenticated socket.
+TEST_F(HardeningTest, ACookieTokenFromAnotherSitesPageIsRefusedWith403ByDefault) {
+    GatewayProcess gw(redis_->url());
+    auto cookie = "wsgw_token=" + make_token(unique_user());
+    WsClient hijack;
+    EXPECT_FALSE(hijack.connect(gw.port(), "/ws", {{"Cookie", cookie}, {"Origin", "https://evil.example"}}));
+    EXPECT_EQ(hijack.refused_status(), 403) << hijack.refused_body();
+    EXPECT_EQ(json::parse(hijack.refused_body()).value("error", ""), "forbidden_origin") << hijack.refused_body();
+    EXPECT_EQ(gw.metric("wsgw_http_rejections_total{reason=\"forbidden_origin\"}"), 1);
+    EXPECT_NE(gw.log().find("\"event\":\"origin_refused\""), std::string::npos) << gw.log();
+    EXPECT_EQ(gw.log().find(cookie.substr(11)), std::string::npos) << "the token was logged";
+
+    WsClient same_origin, query_token, header_token, no_origin;
+    EXPECT_TRUE(same_origin.connect(gw.port(), "/ws", {{"Cookie", cookie}, {"Origin", "http://127.0.0.1"}}))
+        << "the gateway's own origin (Host: 127.0.0.1) " << same_origin.refused_body();
+    EXPECT_TRUE(query_token.connect(gw.port(), "/ws?token=" + make_token(unique_user()),
+                                    {{"Origin", "https://evil.example"}}))
+        << "a query token is not ambient: no allowlist, no check, as before";
+    EXPECT_TRUE(header_token.connect(gw.port(), "/ws", {{"Authorization", "Bearer " + make_token(unique_user())},
+                                                       {"Origin", "https://evil.example"}}));
+    EXPECT_TRUE(no_origin.connect(gw.port(), "/ws", {{"Cookie", cookie}})) << "not a browser";
+}
+
+TEST_F(HardeningTest, ACookieTokenIsAcceptedFromAListedOriginOnly) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_ALLOWED_ORIGINS", "https://app.example"}});
+    auto cookie = "wsgw_token=" + make_token(unique_user());
+    WsClient listed, own;
+    EXPECT_TRUE(listed.connect(gw.port(), "/ws", {{"Cookie", cookie}, {"Origin", "https://app.example"}}))
+        << listed.refused_body();
+    EXPECT_FALSE(own.connect(gw.port(), "/ws", {{"Cookie", cookie}, {"Origin", "http://127.0.0.1"}}))
+        << "with a list, only the list counts";
+    EXPECT_EQ(own.refused_status(), 403);
+}
+
+// An <img> or <iframe> on another site sends the cookie with no Origin: it must not open event
+// streams that use up the user's connection slots.
+TEST_F(HardeningTest, AnEventStreamWithACookieAndNoOriginIsRefusedWhenTheFetchIsCrossSite) {
+    GatewayProcess gw(redis_->url());
+    auto cookie = "Cookie: wsgw_token=" + make_token(unique_user()) + "\r\n";
+    SseClient image;
+    EXPECT_EQ(image.open(gw.port(), "/events", cookie + "Sec-Fetch-Site: cross-site\r\n", "*/*"), 403);
+    EXPECT_NE(image.body().find("cross-site"), std::string::npos);
+    SseClient sibling;
+    EXPECT_EQ(sibling.open(gw.port(), "/events", cookie + "Sec-Fetch-Site: same-site\r\n"), 403);
+    SseClient evil;
+    EXPECT_EQ(evil.open(gw.port(), "/events", cookie + "Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\n"),
+              403);
+    SseClient page;
+    EXPECT_EQ(page.open(gw.port(), "/events", cookie + "Sec-Fetch-Site: same-origin\r\n"), 200)
+        << "the gateway's own page: an EventSource sends no Origin on a same-origin GET";
+    SseClient query;
+    EXPECT_EQ(query.open(gw.port(), "/events?token=" + make_token(unique_user()), "Sec-Fetch-Site: cross-site\r\n"), 200)
+        << "a query token is not ambient";
+    EXPECT_EQ(gw.metric("wsgw_http_rejections_total{reason=\"forbidden_origin\"}"), 3);
 }
 
 // --- Connection limits -----------------------------------------------------------------------
@@ -105,6 +164,30 @@ TEST_F(HardeningTest, PerAddressLimitUsesForwardedForOnlyFromTrustedProxies) {
     }
 }
 
+// RFC 9110 section 5.3: several X-Forwarded-For lines are one list. A proxy that adds its own line
+// (the real client address) instead of appending to the client's must not let the client's
+// forged first line choose the address.
+TEST_F(HardeningTest, EveryForwardedForLineCountsSoAForgedFirstLineDoesNotWin) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_CONNECTIONS_PER_ADDRESS", "2"}, {"WSGW_TRUSTED_PROXIES", "127.0.0.0/8"}});
+    std::vector<std::unique_ptr<SseClient>> held;
+    for (int i = 1; i <= 2; ++i) {
+        held.push_back(std::make_unique<SseClient>());
+        ASSERT_EQ(held.back()->open(gw.port(), "/events?token=" + make_token(unique_user()),
+                                    "X-Forwarded-For: 10.9.9." + std::to_string(i) + "\r\nX-Forwarded-For: 203.0.113.7\r\n"),
+                  200);
+    }
+    SseClient third;
+    EXPECT_EQ(third.open(gw.port(), "/events?token=" + make_token(unique_user()),
+                         "X-Forwarded-For: 10.9.9.3\r\nX-Forwarded-For: 203.0.113.7\r\n"),
+              429)
+        << "a forged first line escaped the per-address limit";
+    SseClient other;
+    EXPECT_EQ(other.open(gw.port(), "/events?token=" + make_token(unique_user()),
+                         "X-Forwarded-For: 10.9.9.3\r\nX-Forwarded-For: 203.0.113.8\r\n"),
+              200)
+        << "another real address";
+}
+
 TEST_F(HardeningTest, HandshakeTimeoutDropsSilentConnections) {
     GatewayProcess gw(redis_->url(), {{"WSGW_HANDSHAKE_TIMEOUT_MS", "300"}});
     // A TCP connection that never sends a request.
@@ -115,6 +198,60 @@ TEST_F(HardeningTest, HandshakeTimeoutDropsSilentConnections) {
     boost::system::error_code ec;
     s.read_some(boost::asio::buffer(buf), ec);  // blocks until the server hangs up
     EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+}
+
+// --- Unauthenticated connections and the internal listener ---------------------------------------
+
+TEST_F(HardeningTest, ConnectionsThatHaveNotAuthenticatedAreCappedAndUpgradedOnesDoNotCount) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_PENDING_CONNECTIONS", "3"}});
+    WsClient upgraded;
+    ASSERT_TRUE(join(upgraded, gw.port(), unique_user()));
+    boost::asio::io_context ioc;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> silent;
+    for (int i = 0; i < 3; ++i) {
+        silent.push_back(std::make_unique<boost::asio::ip::tcp::socket>(ioc));
+        silent.back()->connect({boost::asio::ip::make_address("127.0.0.1"), gw.port()});
+    }
+    ASSERT_TRUE(eventually([&] {
+        // Each try is a pending connection of its own: refused while three silent ones are held.
+        return http_get(gw.port(), "/healthz", {}, 1s).status == 0;
+    })) << "a fourth unauthenticated connection was served";
+    silent.clear();
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_http_rejections_total{reason=\"over_pending_limit\"}") >= 1; }))
+        << gw.log();
+    EXPECT_NE(gw.log().find("\"limit\":\"max_pending_connections\""), std::string::npos) << gw.log();
+    WsClient later;
+    EXPECT_TRUE(join(later, gw.port(), unique_user())) << "the cap frees as connections go";
+}
+
+TEST_F(HardeningTest, AKeepAliveConnectionThatNeverUpgradesIsClosedAfterItsRequestCap) {
+    GatewayProcess gw(redis_->url(), {{"WSGW_MAX_REQUESTS_PER_CONNECTION", "3"}});
+    std::string probe = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string response;
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(raw_http_status(gw.port(), probe + probe + probe + probe + probe, &response, 5s), 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 4s) << "the connection was not closed";
+    EXPECT_EQ(count_of(response, "HTTP/1.1 200"), 3u) << response;
+    EXPECT_EQ(count_of(response, "Connection: close"), 1u) << response;
+}
+
+TEST_F(HardeningTest, AnInternalListenerServesMetricsAndThePublicOneNoLonger) {
+    const auto internal = free_port();
+    GatewayProcess gw(redis_->url(), {{"WSGW_INTERNAL_LISTEN", "127.0.0.1:" + std::to_string(internal)}});
+    EXPECT_EQ(http_get(gw.port(), "/metrics").status, 404) << "metrics on the public port";
+    auto scraped = http_get(internal, "/metrics");
+    EXPECT_EQ(scraped.status, 200);
+    EXPECT_NE(scraped.body.find("wsgw_connections "), std::string::npos);
+    for (const char* probe : {"/healthz", "/readyz"}) {
+        EXPECT_EQ(http_get(gw.port(), probe).status, 200) << probe;
+        EXPECT_EQ(http_get(internal, probe).status, 200) << probe;
+    }
+    WsClient c;
+    EXPECT_FALSE(c.connect(internal, "/ws?token=" + make_token(unique_user())));
+    EXPECT_EQ(c.refused_status(), 404) << "clients do not connect on the internal listener";
+    WsClient ok;
+    EXPECT_TRUE(join(ok, gw.port(), unique_user()));
+    EXPECT_NE(gw.log().find("\"event\":\"listening_internal\""), std::string::npos) << gw.log();
 }
 
 // --- Inbound rate and token expiry -------------------------------------------------------------
@@ -197,6 +334,26 @@ TEST_F(HardeningTest, ServesWssEndToEndAndReloadsTheCertificateOnSighupKeepingSo
     ASSERT_TRUE(got) << "the socket opened before SIGHUP must keep working";
     EXPECT_EQ(json::parse(*got)["type"], "alert");
     EXPECT_NE(gw.log().find("\"event\":\"tls_reloaded\""), std::string::npos);
+    EXPECT_EQ(gw.metric("wsgw_tls_reloads_total{result=\"ok\"}"), 1);
+    EXPECT_EQ(gw.metric("wsgw_tls_reloads_total{result=\"failed\"}"), 1);
+}
+
+// TLS 1.2 offers only forward-secret AEAD suites; a client that knows only CBC or static RSA
+// key exchange gets no connection.
+TEST_F(HardeningTest, Tls12OffersOnlyForwardSecretAeadSuites) {
+    TempDir dir;
+    make_certificate(dir, "suites.test");
+    GatewayProcess gw(redis_->url(), {{"WSGW_TLS_CERT_FILE", dir.file("cert.pem")}, {"WSGW_TLS_KEY_FILE", dir.file("key.pem")}},
+                      /*wait_ready=*/false, /*tls=*/true);
+    auto handshake = [&](const std::string& cipher) {
+        return run_shell("openssl s_client -connect 127.0.0.1:" + std::to_string(gw.port()) + " -tls1_2 -cipher " + cipher +
+                         " </dev/null >/dev/null 2>&1");
+    };
+    EXPECT_EQ(handshake("ECDHE-RSA-AES128-GCM-SHA256"), 0);
+    EXPECT_EQ(handshake("ECDHE-RSA-CHACHA20-POLY1305"), 0);
+    EXPECT_NE(handshake("AES128-SHA"), 0) << "static RSA key exchange, CBC";
+    EXPECT_NE(handshake("ECDHE-RSA-AES128-SHA"), 0) << "CBC";
+    EXPECT_NE(handshake("AES256-GCM-SHA384"), 0) << "no forward secrecy";
 }
 
 // --- Backpressure ----------------------------------------------------------------------------

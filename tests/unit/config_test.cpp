@@ -870,3 +870,41 @@ TEST(ConfigCluster, RefusesWhatCannotWorkWithACluster) {
     id.env["WSGW_INSTANCE_ID"] = "pod 1";
     EXPECT_TRUE(any_error_contains(id.load(), "WSGW_INSTANCE_ID"));
 }
+
+namespace {
+
+TEST(ConfigInternalListen, IsOffByDefaultAndSetsItsDerivedAddress) {
+    Sources s;
+    auto off = s.load();
+    EXPECT_TRUE(off.errors.empty()) << joined(off.errors);
+    EXPECT_FALSE(off.config.internal_listen_address);
+    s.env["WSGW_INTERNAL_LISTEN"] = "127.0.0.1:9090";
+    auto on = s.load();
+    ASSERT_TRUE(on.errors.empty()) << joined(on.errors);
+    ASSERT_TRUE(on.config.internal_listen_address);
+    EXPECT_EQ(on.config.internal_listen_address->host, "127.0.0.1");
+    EXPECT_EQ(on.config.internal_listen_address->port, 9090);
+}
+
+TEST(ConfigInternalListen, RefusesAnAddressThatIsNotHostPortOrIsThePublicOne) {
+    Sources bad;
+    bad.env["WSGW_INTERNAL_LISTEN"] = "nine-thousand";
+    EXPECT_TRUE(any_error_contains(bad.load(), "WSGW_INTERNAL_LISTEN")) << joined(bad.load().errors);
+    Sources same;
+    same.env["WSGW_INTERNAL_LISTEN"] = "127.0.0.1:8080";  // the public listener is 0.0.0.0:8080
+    EXPECT_TRUE(any_error_contains(same.load(), "internal_listen")) << joined(same.load().errors);
+}
+
+TEST(ConfigPendingLimits, HaveSaneDefaultsAndBounds) {
+    Sources s;
+    auto l = s.load();
+    EXPECT_EQ(l.config.max_pending_connections, 4096u);
+    EXPECT_EQ(l.config.max_requests_per_connection, 100u);
+    s.env["WSGW_MAX_PENDING_CONNECTIONS"] = "0";
+    EXPECT_TRUE(any_error_contains(s.load(), "WSGW_MAX_PENDING_CONNECTIONS"));
+    Sources r;
+    r.env["WSGW_MAX_REQUESTS_PER_CONNECTION"] = "0";
+    EXPECT_TRUE(any_error_contains(r.load(), "WSGW_MAX_REQUESTS_PER_CONNECTION"));
+}
+
+}  // namespace

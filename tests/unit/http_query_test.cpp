@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -254,48 +255,73 @@ TEST(BearerToken, RefusesATokenWithoutScheme) {
 // extract_token: query > Authorization > cookie
 // ---------------------------------------------------------------------------------------------
 
+// The value extract_token found, or nothing.
+std::optional<std::string> token_of(std::string_view target, std::string_view authorization,
+                                    std::string_view cookie, std::string_view cookie_name) {
+    auto found = extract_token(target, authorization, cookie, cookie_name);
+    if (!found) return std::nullopt;
+    return found->value;
+}
+
 TEST(ExtractToken, QueryBeatsHeaderAndCookie) {
-    EXPECT_EQ(extract_token("/ws?token=q", "Bearer h", "wsgw_token=c", "wsgw_token"), "q");
+    EXPECT_EQ(token_of("/ws?token=q", "Bearer h", "wsgw_token=c", "wsgw_token"), "q");
 }
 
 TEST(ExtractToken, HeaderBeatsCookie) {
-    EXPECT_EQ(extract_token("/ws", "Bearer h", "wsgw_token=c", "wsgw_token"), "h");
+    EXPECT_EQ(token_of("/ws", "Bearer h", "wsgw_token=c", "wsgw_token"), "h");
 }
 
 TEST(ExtractToken, CookieIsTheLastResort) {
-    EXPECT_EQ(extract_token("/ws?project_id=p1", "", "a=1; wsgw_token=c", "wsgw_token"), "c");
+    EXPECT_EQ(token_of("/ws?project_id=p1", "", "a=1; wsgw_token=c", "wsgw_token"), "c");
 }
 
 TEST(ExtractToken, EmptyQueryTokenFallsBackToTheHeader) {
-    EXPECT_EQ(extract_token("/ws?token=", "Bearer h", "", "wsgw_token"), "h");
+    EXPECT_EQ(token_of("/ws?token=", "Bearer h", "", "wsgw_token"), "h");
 }
 
 TEST(ExtractToken, MalformedQueryTokenFallsBackToTheHeader) {
-    EXPECT_EQ(extract_token("/ws?token=%zz", "Bearer h", "", "wsgw_token"), "h");
+    EXPECT_EQ(token_of("/ws?token=%zz", "Bearer h", "", "wsgw_token"), "h");
 }
 
 TEST(ExtractToken, NonBearerHeaderFallsBackToTheCookie) {
-    EXPECT_EQ(extract_token("/ws", "Basic xyz", "wsgw_token=c", "wsgw_token"), "c");
+    EXPECT_EQ(token_of("/ws", "Basic xyz", "wsgw_token=c", "wsgw_token"), "c");
 }
 
 TEST(ExtractToken, CookiesAreNotReadWhenTheCookieNameIsEmpty) {
-    EXPECT_EQ(extract_token("/ws", "", "=c; wsgw_token=c", ""), std::nullopt);
+    EXPECT_EQ(token_of("/ws", "", "=c; wsgw_token=c", ""), std::nullopt);
 }
 
 TEST(ExtractToken, EmptyCookieIsNoToken) {
-    EXPECT_EQ(extract_token("/ws", "", "wsgw_token=", "wsgw_token"), std::nullopt);
+    EXPECT_EQ(token_of("/ws", "", "wsgw_token=", "wsgw_token"), std::nullopt);
 }
 
 TEST(ExtractToken, ReadsTheConfiguredCookieName) {
-    EXPECT_EQ(extract_token("/ws", "", "wsgw_token=a; session=b", "session"), "b");
+    EXPECT_EQ(token_of("/ws", "", "wsgw_token=a; session=b", "session"), "b");
 }
 
 TEST(ExtractToken, NoSourceIsNoToken) {
-    EXPECT_EQ(extract_token("/ws", "", "", "wsgw_token"), std::nullopt);
+    EXPECT_EQ(token_of("/ws", "", "", "wsgw_token"), std::nullopt);
 }
 
 TEST(ExtractToken, DecodesTheQueryToken) {
-    EXPECT_EQ(extract_token("/ws?token=a%2Eb.c", "", "", "wsgw_token"), "a.b.c");
+    EXPECT_EQ(token_of("/ws?token=a%2Eb.c", "", "", "wsgw_token"), "a.b.c");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ExtractToken, SaysWhereTheTokenCameFromSoACookieIsCheckedAsAnAmbientCredential) {
+    EXPECT_EQ(extract_token("/ws?token=q", "Bearer h", "wsgw_token=c", "wsgw_token")->source, wsgw::TokenSource::query);
+    EXPECT_EQ(extract_token("/ws", "Bearer h", "wsgw_token=c", "wsgw_token")->source, wsgw::TokenSource::header);
+    EXPECT_EQ(extract_token("/ws", "", "wsgw_token=c", "wsgw_token")->source, wsgw::TokenSource::cookie);
+}
+
+TEST(JoinFieldLines, JoinsEveryLineInOrderAsOneList) {
+    EXPECT_EQ(wsgw::join_field_lines(std::vector<std::string_view>{"203.0.113.9", "198.51.100.1, 10.0.0.2"}),
+              "203.0.113.9, 198.51.100.1, 10.0.0.2");
+    EXPECT_EQ(wsgw::join_field_lines(std::vector<std::string_view>{"1.2.3.4"}), "1.2.3.4");
+    EXPECT_EQ(wsgw::join_field_lines(std::vector<std::string_view>{}), "");
 }
 
 }  // namespace

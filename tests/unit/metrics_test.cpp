@@ -244,7 +244,8 @@ TEST(MetricsNames, DisconnectReasons) {
 TEST(MetricsNames, HttpRejections) {
     const char* expected[] = {"bad_request",      "not_found",        "method_not_allowed", "bad_project_id",
                               "request_too_large", "forbidden_origin", "over_capacity",      "over_user_limit",
-                              "over_address_limit", "draining",        "tls_handshake_failed", "not_ready"};
+                              "over_address_limit", "draining",        "tls_handshake_failed", "not_ready",
+                              "over_pending_limit"};
     static_assert(std::size(expected) == wsgw::kHttpRejectionCount);
     for (std::size_t i = 0; i < wsgw::kHttpRejectionCount; ++i)
         EXPECT_EQ(wsgw::to_string(static_cast<wsgw::HttpRejection>(i)), expected[i]) << "#" << i;
@@ -262,6 +263,22 @@ TEST(RenderPrometheus, CountsControlCommandsByActionAndRejectionsByReason) {
     EXPECT_NE(text.find("wsgw_control_commands_rejected_total{reason=\"unknown_action\"} 1\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("wsgw_revoked_tokens 7\n"), std::string::npos) << text;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RenderPrometheus, ShowsPendingConnectionsAndTlsReloadsByResult) {
+    wsgw::Metrics m;
+    m.connections_pending = 3;
+    wsgw::Metrics::add(m.tls_reloads_failed);
+    auto text = wsgw::render_prometheus(m);
+    EXPECT_NE(text.find("wsgw_connections_pending 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("wsgw_tls_reloads_total{result=\"ok\"} 0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("wsgw_tls_reloads_total{result=\"failed\"} 1\n"), std::string::npos) << text;
+    m.connections_pending = -1;  // a decrement seen before its increment is shown as 0, never as a huge number
+    EXPECT_NE(wsgw::render_prometheus(m).find("wsgw_connections_pending 0\n"), std::string::npos);
 }
 
 }  // namespace

@@ -279,3 +279,50 @@ TEST(OriginPolicy, ToleratesWhitespaceAroundTheOriginHeader) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// check_ambient: a cookie token is believed only from the request's own origin or a listed one
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+using Ambient = wsgw::OriginPolicy::Ambient;
+
+TEST(AmbientCredential, WithAnEmptyListOnlyTheRequestsOwnOriginIsAllowed) {
+    wsgw::OriginPolicy open;
+    EXPECT_EQ(open.check_ambient("https://gw.example", "gw.example", ""), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient("https://gw.example", "gw.example:443", ""), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient("http://localhost:8080", "localhost:8080", ""), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient("HTTPS://GW.Example", "gw.example", ""), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient("http://[::1]:8080", "[::1]:8080", ""), Ambient::allowed);
+}
+
+TEST(AmbientCredential, WithAnEmptyListAnotherSiteIsRefused) {
+    wsgw::OriginPolicy open;
+    EXPECT_EQ(open.check_ambient("https://evil.example", "gw.example", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("https://gw.example.evil.example", "gw.example", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("http://gw.example:8080", "gw.example:8081", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("https://gw.example", "gw.example:8443", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("null", "gw.example", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("", "gw.example", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("https://gw.example", "", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(open.check_ambient("https://gw.example", "gw.example/evil", ""), Ambient::origin_not_allowed);
+}
+
+TEST(AmbientCredential, WithAListOnlyListedOriginsAreAllowedNotEvenTheOwnOne) {
+    auto listed = policy("https://app.example");
+    EXPECT_EQ(listed.check_ambient("https://app.example", "gw.example", ""), Ambient::allowed);
+    EXPECT_EQ(listed.check_ambient("https://gw.example", "gw.example", ""), Ambient::origin_not_allowed);
+    EXPECT_EQ(listed.check_ambient("https://evil.example", "evil.example", ""), Ambient::origin_not_allowed);
+}
+
+TEST(AmbientCredential, WithoutAnOriginOnlyCrossSiteAndSameSiteFetchesAreRefused) {
+    wsgw::OriginPolicy open;
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", "cross-site"), Ambient::cross_site_without_origin);
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", " Cross-Site "), Ambient::cross_site_without_origin);
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", "same-site"), Ambient::cross_site_without_origin);
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", "same-origin"), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", "none"), Ambient::allowed);
+    EXPECT_EQ(open.check_ambient(std::nullopt, "gw.example", ""), Ambient::allowed) << "not a browser";
+}
+
+}  // namespace
