@@ -39,9 +39,10 @@ public:
         conf = replace_all(conf, "listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(port_) + " ssl;");
         conf = replace_all(conf, "/etc/nginx/certs/tls.crt", dir.file("cert.pem"));
         conf = replace_all(conf, "/etc/nginx/certs/tls.key", dir.file("key.pem"));
+        conf = replace_all(conf, "/var/log/nginx/access.log", dir.file("access.log"));
         conf = replace_all(conf, "worker_processes auto;", "worker_processes 1;\npid " + dir.file("nginx.pid") +
                                                                ";\nerror_log " + dir.file("nginx-error.log") + " warn;");
-        conf = replace_all(conf, "http {", "http {\n    access_log off;\n    client_body_temp_path " + dir.file("body") +
+        conf = replace_all(conf, "http {", "http {\n    client_body_temp_path " + dir.file("body") +
                                                ";\n    proxy_temp_path " + dir.file("proxy") + ";");
         ::chmod(dir.path().c_str(), 0755);  // workers run unprivileged when started as root
         std::ofstream(dir.file("nginx.conf")) << conf;
@@ -87,6 +88,13 @@ TEST(DeployTest, NginxWithTlsInFrontOfTwoInstancesDeliversExactlyAndSurvivesADra
     ASSERT_TRUE(eventually([&] { return gw1->metric("wsgw_connections") + gw2.metric("wsgw_connections") == 8; }));
     EXPECT_GT(gw1->metric("wsgw_connections"), 0) << "nginx sent nothing to instance 1";
     EXPECT_GT(gw2.metric("wsgw_connections"), 0) << "nginx sent nothing to instance 2";
+    // The shipped config keeps tokens out of its access log and metrics off the internet.
+    EXPECT_EQ(https_get(nginx.port(), "/metrics").status, 404);
+    EXPECT_EQ(https_get(nginx.port(), "/ws?token=query-token-must-not-be-logged").status, 426);
+    EXPECT_TRUE(eventually([&] { return read_file(dir.file("access.log")).find("GET /ws ") != std::string::npos; }))
+        << read_file(dir.file("access.log"));
+    EXPECT_EQ(read_file(dir.file("access.log")).find("query-token-must-not-be-logged"), std::string::npos)
+        << read_file(dir.file("access.log"));
 
     // Every user receives exactly its own message, on both of its sockets.
     for (int i = 0; i < 4; ++i) {
