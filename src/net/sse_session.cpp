@@ -128,8 +128,10 @@ void SseSession<Stream>::flush() {
         }
         const auto event = sse::render_event(item.frame);
         for (std::size_t k = 0; k < event.count; ++k) buffers_.push_back(asio::buffer(event.parts[k]));
+        // Only events count as traffic: were the keep-alive's own write counted, the next tick
+        // would skip its comment, and an idle stream would hear one every second interval.
+        wrote_ = true;
     }
-    wrote_ = true;
     asio::async_write(stream_, buffers_, [self = self()](const error_code& ec, std::size_t) { self->on_write(ec); });
 }
 

@@ -57,7 +57,7 @@ private:
     std::array<char, 64> discard_{};                 // whatever a client sends after its request
     std::uint16_t close_code_ = 0;
     DisconnectReason close_why_ = DisconnectReason::client_close;
-    bool wrote_ = false;  // something went out since the last keep-alive tick
+    bool wrote_ = false;  // an event went out since the last keep-alive tick
     bool closing_ = false;
     bool finished_ = false;
 };

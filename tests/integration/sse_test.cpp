@@ -109,6 +109,23 @@ TEST_F(SseTest, SendsAKeepAliveCommentWhenIdle) {
     EXPECT_TRUE(e->comment) << "event: " << e->event;
 }
 
+// A comment every ping interval, not every second one: a proxy that cuts a stream idle for 1.5
+// intervals must never see such a gap.
+TEST_F(SseTest, AnIdleStreamHearsAKeepAliveEveryPingInterval) {
+    auto user = unique_user("sse");
+    SseClient c;
+    ASSERT_TRUE(subscribe(c, *redis_, gw_->port(), user));
+    // 3.25 s at a 500 ms interval holds six ticks; one comment every second tick would give three.
+    int comments = 0;
+    const auto until = std::chrono::steady_clock::now() + 3250ms;
+    while (std::chrono::steady_clock::now() < until) {
+        auto e = c.next(std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()));
+        if (!e) break;
+        if (e->comment) ++comments;
+    }
+    EXPECT_GE(comments, 5) << "an idle stream must hear a comment every ping interval";
+}
+
 TEST_F(SseTest, AFilteredStreamReceivesOnlyItsProjectAndUserWideMessages) {
     auto user = unique_user("sse");
     SseClient c;
