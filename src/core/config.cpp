@@ -5,6 +5,7 @@
 #include "wsgw/client_address.hpp"
 #include "wsgw/origin.hpp"
 #include "wsgw/text.hpp"
+#include <map>
 #include <sstream>
 
 namespace wsgw {
@@ -333,10 +334,28 @@ void apply(ConfigLoad& load, const ConfigOption& opt, std::string_view value, co
     }
 }
 
+// The value of a `key = value` line: a "quoted" value is taken as it stands (so it may hold '#'
+// or spaces at its ends); otherwise a '#' that starts the value or follows white space starts a
+// comment. nullopt when text follows a closing quote.
+std::optional<std::string_view> line_value(std::string_view raw) {
+    raw = trim(raw);
+    if (!raw.empty() && raw.front() == '"') {
+        auto close = raw.find('"', 1);
+        if (close == std::string_view::npos) return raw;  // a lone quote is part of the value
+        auto rest = trim(raw.substr(close + 1));
+        if (!rest.empty() && rest.front() != '#') return std::nullopt;
+        return raw.substr(1, close - 1);
+    }
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        if (raw[i] == '#' && (i == 0 || raw[i - 1] == ' ' || raw[i - 1] == '\t')) return trim(raw.substr(0, i));
+    return raw;
+}
+
 void apply_file(ConfigLoad& load, const std::string& path, const std::string& text) {
     std::istringstream in(text);
     std::string line;
     int lineno = 0;
+    std::map<std::string, int, std::less<>> seen;  // key -> the line that set it
     while (std::getline(in, line)) {
         ++lineno;
         std::string_view l = trim(line);
@@ -348,14 +367,23 @@ void apply_file(ConfigLoad& load, const std::string& path, const std::string& te
             continue;
         }
         auto key = trim(l.substr(0, eq));
-        auto value = trim(l.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        auto value = line_value(l.substr(eq + 1));
+        if (!value) {
+            load.errors.push_back(where + ": " + std::string(key) + ": text after the closing quote (a comment starts with #)");
+            continue;
+        }
         const auto* opt = find_option(key);
         if (!opt) {
             load.errors.push_back(where + ": unknown key '" + std::string(key) + "'");
             continue;
         }
-        apply(load, *opt, value, where + ": " + std::string(key));
+        // A key given twice is a mistake whichever line was meant: neither wins silently.
+        if (auto [it, fresh] = seen.try_emplace(std::string(key), lineno); !fresh) {
+            load.errors.push_back(where + ": " + std::string(key) + " is set twice, on lines " + std::to_string(it->second) +
+                                  " and " + std::to_string(lineno));
+            continue;
+        }
+        apply(load, *opt, *value, where + ": " + std::string(key));
     }
 }
 

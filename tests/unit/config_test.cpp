@@ -908,3 +908,35 @@ TEST(ConfigPendingLimits, HaveSaneDefaultsAndBounds) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigFile, ACommentAfterAValueIsNotPartOfIt) {
+    Sources s;
+    s.files["/etc/wsgw.conf"] =
+        "listen = 127.0.0.1:9000   # the public port\n"
+        "jwt_user_claim = user#id\n"
+        "jwt_cookie = \"my # cookie\"  # quoted: the hash is kept\n"
+        "log_level = # nothing but a comment\n";
+    auto l = s.load({"--config", "/etc/wsgw.conf"});
+    EXPECT_EQ(l.config.listen, "127.0.0.1:9000") << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_cookie, "my # cookie");
+    EXPECT_EQ(l.config.jwt_user_claim, "user#id") << "a '#' inside a word is part of the value";
+    EXPECT_TRUE(any_error_contains(l, "/etc/wsgw.conf:4: log_level")) << joined(l.errors);
+}
+
+TEST(ConfigFile, AKeyGivenTwiceIsAnErrorNamingBothLines) {
+    Sources s;
+    s.files["/etc/wsgw.conf"] = "max_connections = 10\n# a comment\nmax_connections = 20\n";
+    auto l = s.load({"--config", "/etc/wsgw.conf"});
+    EXPECT_TRUE(any_error_contains(l, "/etc/wsgw.conf:3: max_connections is set twice, on lines 1 and 3")) << joined(l.errors);
+    EXPECT_EQ(l.config.max_connections, 10u) << "the second line is not applied";
+}
+
+TEST(ConfigFile, TextAfterAClosingQuoteIsAnError) {
+    Sources s;
+    s.files["/etc/wsgw.conf"] = "jwt_cookie = \"a\" b\n";
+    EXPECT_TRUE(any_error_contains(s.load({"--config", "/etc/wsgw.conf"}), "/etc/wsgw.conf:1: jwt_cookie"));
+}
+
+}  // namespace
