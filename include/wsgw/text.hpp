@@ -10,6 +10,9 @@ namespace wsgw {
 // Without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view s) noexcept;
 std::string to_lower(std::string_view s);
+// "'<item>' <what>", for errors about one item of a list. Built by appending: GCC 12 at -O3
+// warns (-Wrestrict, a false positive) on the same text built with operator+ from a literal.
+std::string item_error(std::string_view item, std::string_view what);
 bool iequals(std::string_view a, std::string_view b) noexcept;
 // A decimal number made of digits only (no sign, no spaces), or nullopt.
 std::optional<std::uint64_t> to_uint(std::string_view s) noexcept;

@@ -57,7 +57,7 @@ std::optional<TrustedProxies::Range> TrustedProxies::parse_range(std::string_vie
     Range r{};
     auto slash = item.find('/');
     if (!parse_ip(item.substr(0, slash), r.bytes, r.v6)) {
-        error = "'" + std::string(item) + "' is not an address or CIDR range";
+        error = item_error(item, "is not an address or CIDR range");
         return std::nullopt;
     }
     unsigned max = r.v6 ? 128 : 32;
@@ -66,18 +66,18 @@ std::optional<TrustedProxies::Range> TrustedProxies::parse_range(std::string_vie
     auto bits = item.substr(slash + 1);
     unsigned p = 0;
     if (bits.empty() || bits.size() > 3) {
-        error = "'" + std::string(item) + "' has a bad prefix length";
+        error = item_error(item, "has a bad prefix length");
         return std::nullopt;
     }
     for (char c : bits) {
         if (c < '0' || c > '9') {
-            error = "'" + std::string(item) + "' has a bad prefix length";
+            error = item_error(item, "has a bad prefix length");
             return std::nullopt;
         }
         p = p * 10 + static_cast<unsigned>(c - '0');
     }
     if (p > max) {
-        error = "'" + std::string(item) + "' has a prefix longer than the address";
+        error = item_error(item, "has a prefix longer than the address");
         return std::nullopt;
     }
     r.prefix = p;

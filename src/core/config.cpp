@@ -518,7 +518,7 @@ std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text,
         if (!ok) return;
         auto addr = parse_listen(item, error);
         if (!addr || addr->port == 0) {
-            error = "'" + std::string(item) + "' is not host:port";
+            error = item_error(item, "is not host:port");
             ok = false;
             return;
         }

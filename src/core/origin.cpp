@@ -64,7 +64,7 @@ std::optional<OriginPolicy> OriginPolicy::parse(std::string_view list, std::stri
         if (!ok) return;
         auto e = parse_origin(item, /*allow_wildcard=*/true);
         if (!e) {
-            error = "'" + std::string(item) + "' is not an origin (scheme://host[:port] or scheme://*.domain)";
+            error = item_error(item, "is not an origin (scheme://host[:port] or scheme://*.domain)");
             ok = false;
             return;
         }

@@ -35,4 +35,14 @@ std::optional<std::uint64_t> to_uint(std::string_view s) noexcept {
     return v;
 }
 
+std::string item_error(std::string_view item, std::string_view what) {
+    std::string e;
+    e.reserve(item.size() + what.size() + 3);
+    e += '\'';
+    e.append(item);
+    e += "' ";
+    e.append(what);
+    return e;
+}
+
 }  // namespace wsgw

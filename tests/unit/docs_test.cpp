@@ -2,10 +2,15 @@
 // neither can drift from the other.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "wsgw/config.hpp"
+#include "wsgw/metrics.hpp"
 
 namespace {
 
@@ -68,6 +73,88 @@ TEST(Docs, ExampleConfigLoadsWithoutErrorsOnceASecretIsGiven) {
     auto load = wsgw::load_config({"--config", "example.conf"}, env,
                                   [&](const std::string&) -> std::optional<std::string> { return conf; }, 2);
     for (const auto& e : load.errors) ADD_FAILURE() << e;
+}
+
+// Every log event the code writes, read from the source: log::info("name", ...),
+// log::event(level, "name", ...) and the refusal helper's log_refusal(limiter, "name", ...).
+std::set<std::string> logged_events() {
+    static const std::regex call(R"re((?:log::(?:trace|debug|info|warn|error|critical)\(|log::event\([^,]+,|log_refusal\([^,]+,)\s*"([a-z_]+)")re");
+    std::set<std::string> events;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(WSGW_SOURCE_DIR) + "/src")) {
+        const auto ext = entry.path().extension();
+        if (ext != ".cpp" && ext != ".hpp") continue;
+        std::ifstream in(entry.path());
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        const auto text = ss.str();
+        for (std::sregex_iterator it(text.begin(), text.end(), call), end; it != end; ++it) events.insert((*it)[1]);
+    }
+    return events;
+}
+
+// The part of a document from `heading` to the next heading of the same level.
+std::string section(const std::string& doc, const std::string& heading) {
+    auto start = doc.find("\n" + heading + "\n");
+    if (start == std::string::npos) return {};
+    auto end = doc.find("\n## ", start + heading.size() + 2);
+    return doc.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+TEST(Docs, EveryLogEventTheCodeWritesIsInTheOperationsGuide) {
+    auto table = section(read_source_file("docs/operations.md"), "## Log events");
+    ASSERT_FALSE(table.empty());
+    auto events = logged_events();
+    ASSERT_GT(events.size(), 30u) << "the source scan found too few events to be right";
+    for (const auto& e : events)
+        EXPECT_NE(table.find("`" + e + "`"), std::string::npos) << "docs/operations.md's log events lack " << e;
+}
+
+TEST(Docs, EveryLogEventTheReadmeNamesIsWrittenByTheCode) {
+    auto readme = read_source_file("README.md");
+    auto start = readme.find("- **Logs**:");
+    ASSERT_NE(start, std::string::npos);
+    auto list = readme.substr(start, readme.find("\n- **", start + 1) - start);
+    auto events = logged_events();
+    static const std::regex name("`([a-z]+_[a-z_]+)`");
+    for (std::sregex_iterator it(list.begin(), list.end(), name), end; it != end; ++it)
+        EXPECT_TRUE(events.count((*it)[1])) << "README.md names a log event the code never writes: " << (*it)[1];
+}
+
+TEST(Docs, TheMetricsTableNamesEveryMetricAndNoOther) {
+    wsgw::Metrics m;
+    m.set_redis_node("redis:6379");  // shown only while subscribed
+    const auto text = wsgw::render_prometheus(m);
+    auto table = section(read_source_file("docs/operations.md"), "## Metrics");
+    ASSERT_FALSE(table.empty());
+    static const std::regex type_line("# TYPE (wsgw_[a-z_]+) ");
+    std::set<std::string> rendered;
+    for (std::sregex_iterator it(text.begin(), text.end(), type_line), end; it != end; ++it) rendered.insert((*it)[1]);
+    ASSERT_GT(rendered.size(), 20u);
+    for (const auto& name : rendered)
+        EXPECT_NE(table.find("`" + name + "`"), std::string::npos) << "docs/operations.md's metrics table lacks " << name;
+    static const std::regex documented("`(wsgw_[a-z_]+)`");
+    for (std::sregex_iterator it(table.begin(), table.end(), documented), end; it != end; ++it)
+        EXPECT_TRUE(rendered.count((*it)[1])) << "docs/operations.md documents a metric the code does not render: " << (*it)[1];
+}
+
+// Frames as a client receives them (compact JSON lines in the client docs) have the shape the
+// gateway builds: type, id, payload, timestamp, in that order.
+TEST(Docs, ReceivedFrameExamplesHaveTheFramesShape) {
+    std::size_t checked = 0;
+    for (const char* doc : {"docs/clients.md", "docs/websocket-messages.md"}) {
+        std::istringstream in(read_source_file(doc));
+        std::string line;
+        while (std::getline(in, line)) {
+            if (!line.starts_with("{\"type\":\"")) continue;
+            auto frame = nlohmann::ordered_json::parse(line, nullptr, false);
+            ASSERT_TRUE(frame.is_object()) << doc << ": not JSON: " << line;
+            std::vector<std::string> keys;
+            for (const auto& [key, value] : frame.items()) keys.push_back(key);
+            EXPECT_EQ(keys, (std::vector<std::string>{"type", "id", "payload", "timestamp"})) << doc << ": " << line;
+            ++checked;
+        }
+    }
+    EXPECT_GE(checked, 5u);
 }
 
 }  // namespace
