@@ -273,7 +273,9 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
                "project_id must be 1-64 characters of [A-Za-z0-9_-]");
         return std::nullopt;
     }
-    if (auto q = query_param(req.target(), "last_id")) last_id = std::move(q);
+    // A header's id (Last-Event-ID) is newer than the query's: a browser's EventSource keeps the
+    // URL it was made with, and on every reconnect sends the last id it saw in the header.
+    if (!last_id) last_id = query_param(req.target(), "last_id");
     if (last_id && !is_valid_id(*last_id)) {
         log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid last_id"}});
         refuse(http::status::bad_request, HttpRejection::bad_request, "last_id must be 1-64 characters of [A-Za-z0-9_-]");
@@ -354,7 +356,7 @@ void HttpSession<Stream>::events(Request&& req) {
     if (accept.find("text/event-stream") == std::string_view::npos && accept.find("*/*") == std::string_view::npos)
         return refuse(http::status::not_acceptable, HttpRejection::bad_request,
                       "GET /events answers only Accept: text/event-stream");
-    // The browser's EventSource resumes by itself with Last-Event-ID; ?last_id= wins when both come.
+    // The browser's EventSource resumes by itself with Last-Event-ID, which wins over ?last_id=.
     std::optional<std::string> last_event_id;
     if (auto h = req["Last-Event-ID"]; !h.empty()) last_event_id = std::string(h);
     auto peer = admit(req, std::move(last_event_id));

@@ -38,7 +38,7 @@ private:
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void handle(Request&& req);
     // What /ws and /events share: draining, Origin, token, revocation, project filter, last_id
-    // (`last_id` comes from a header; the query's wins), connection limits. Refuses and returns
+    // (`last_id` comes from a header and wins over the query's), connection limits. Refuses and returns
     // nothing, or returns who is connecting, with a limiter slot acquired for them.
     std::optional<Peer> admit(const Request& req, std::optional<std::string> last_id);
     // A warning for a refused request, at most a few per second of each kind per thread.

@@ -170,6 +170,31 @@ TEST_F(SseTest, LastEventIdResumesWithExactlyWhatWasMissed) {
     EXPECT_TRUE(e->id.empty()) << "a resync sets no Last-Event-ID";
 }
 
+// An EventSource made with ?last_id= keeps that URL: on every reconnect the query's id is stale
+// and Last-Event-ID is where the stream really is.
+TEST_F(SseTest, LastEventIdWinsOverAStaleLastIdInTheQuery) {
+    auto user = unique_user("sse");
+    std::vector<std::string> ids;
+    {
+        SseClient first;
+        ASSERT_TRUE(subscribe(first, *redis_, gw_->port(), user));
+        for (int i = 1; i <= 3; ++i) ASSERT_GE(redis_->publish("user_noti:" + user, numbered(i)), 1);
+        for (int i = 1; i <= 3; ++i) {
+            auto e = first.next_event();
+            ASSERT_TRUE(e);
+            ids.push_back(e->id);
+        }
+    }
+    SseClient again;
+    ASSERT_EQ(again.open(gw_->port(), "/events?token=" + make_token(user) + "&last_id=" + ids[0],
+                         "Last-Event-ID: " + ids[2] + "\r\n"),
+              200);
+    ASSERT_GE(redis_->publish("user_noti:" + user, numbered(4)), 1);
+    auto e = again.next_event();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(json::parse(e->data)["payload"]["seq"], 4) << "what the client already had came again";
+}
+
 TEST_F(SseTest, ARevokedUserGetsACloseEventWith4003AndTheStreamEnds) {
     auto user = unique_user("sse");
     SseClient c;
