@@ -8,6 +8,7 @@
 
 #include "net/gateway.hpp"
 #include "net/logging.hpp"
+#include "net/tls_context.hpp"
 #include "wsgw/config.hpp"
 
 int main(int argc, char** argv) {
@@ -32,11 +33,25 @@ int main(int argc, char** argv) {
         std::cout << "ws-gateway " WSGW_VERSION "\n";
         return 0;
     }
+    if (load.check_only && load.errors.empty() && !load.config.tls_cert_file.empty()) {
+        // The certificate and key are read as the gateway would read them at start.
+        try {
+            wsgw::TlsContextStore tls(load.config.tls_cert_file, load.config.tls_key_file);
+        } catch (const std::exception& e) {
+            load.errors.push_back(e.what());
+        }
+    }
     if (!load.errors.empty()) {
         for (const auto& e : load.errors) std::cerr << "ws-gateway: config error: " << e << "\n";
         return 2;
     }
     const auto& config = load.config;
+    if (load.check_only) {
+        // The effective settings in the config file's own form, secrets redacted.
+        for (const auto& [key, value] : wsgw::describe(config)) std::cout << key << " = " << value << "\n";
+        std::cout << "# configuration is valid\n";
+        return 0;
+    }
     wsgw::log::init(config.log_level, config.log_format);
     {
         // The effective configuration, secrets redacted, as one event.

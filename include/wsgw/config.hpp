@@ -113,6 +113,7 @@ struct ConfigLoad {
     std::vector<std::string> errors;  // each names the key (and source) it is about
     bool show_help = false;
     bool show_version = false;
+    bool check_only = false;  // --check-config: validate, print the effective settings, exit
 };
 
 // args excludes argv[0]. The config file comes from --config PATH or WSGW_CONFIG.

@@ -554,6 +554,10 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
             load.show_version = true;
             continue;
         }
+        if (arg == "--check-config") {
+            load.check_only = true;
+            continue;
+        }
         if (!arg.starts_with("--")) {
             load.errors.push_back("unexpected argument '" + std::string(arg) + "' (see --help)");
             continue;
@@ -655,6 +659,9 @@ std::string usage_text() {
         "\n"
         "  -h, --help       show this help\n"
         "  -V, --version    show the version\n"
+        "  --check-config   load and validate the configuration (file, environment, flags, key and\n"
+        "                   certificate files), print the effective settings with secrets redacted,\n"
+        "                   and exit: 0 when it is valid, 2 when it is not\n"
         "  --config PATH    read a config file\n\n";
     Config defaults;
     defaults.threads = 0;

@@ -255,3 +255,40 @@ TEST(DeployTest, RollingRestartThroughNginxLosesAndDoublesNothing) {
 
 }  // namespace
 }  // namespace wsgw::test
+
+namespace wsgw::test {
+namespace {
+
+// What an init container or a CI job runs before a rollout: the binary validates the whole
+// configuration and says so with its exit code, without binding anything or reaching Redis.
+TEST(DeployTest, CheckConfigPrintsTheEffectiveSettingsRedactedAndExitsZeroOrTwo) {
+    TempDir dir;
+    make_certificate(dir, "check.test");
+    const std::string bin = WSGW_GATEWAY_BIN;
+    const std::string out = dir.file("out.txt"), err = dir.file("err.txt");
+    const std::string secret = "check-config-secret-never-printed";
+    EXPECT_EQ(run_shell("WSGW_JWT_SECRET=" + secret + " WSGW_REDIS_URL=redis://:redis-pass-never-printed@10.9.8.7:6390/0 " +
+                        bin + " --check-config --max-connections 77 --tls-cert-file " + dir.file("cert.pem") +
+                        " --tls-key-file " + dir.file("key.pem") + " >" + out + " 2>" + err),
+              0)
+        << read_file(err);
+    auto printed = read_file(out);
+    EXPECT_NE(printed.find("max_connections = 77\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("jwt_secret = (set)\n"), std::string::npos) << printed;
+    EXPECT_EQ(printed.find(secret), std::string::npos) << "the secret was printed";
+    EXPECT_EQ(printed.find("redis-pass-never-printed"), std::string::npos) << "the Redis password was printed";
+    EXPECT_NE(printed.find("# configuration is valid"), std::string::npos);
+
+    EXPECT_EQ(run_shell("WSGW_JWT_SECRET=s " + bin + " --check-config --max-connections lots >" + out + " 2>" + err), 2 << 8)
+        << "a bad value";
+    EXPECT_NE(read_file(err).find("max-connections"), std::string::npos) << read_file(err);
+    std::ofstream(dir.file("cert.pem")) << "not a certificate";
+    EXPECT_EQ(run_shell("WSGW_JWT_SECRET=s " + bin + " --check-config --tls-cert-file " + dir.file("cert.pem") +
+                        " --tls-key-file " + dir.file("key.pem") + " >" + out + " 2>" + err),
+              2 << 8)
+        << "an unreadable certificate";
+    EXPECT_NE(read_file(err).find("tls_cert_file"), std::string::npos) << read_file(err);
+}
+
+}  // namespace
+}  // namespace wsgw::test

@@ -940,3 +940,18 @@ TEST(ConfigFile, TextAfterAClosingQuoteIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigCheck, CheckConfigIsAModeNotAKeyAndStillValidatesEverything) {
+    Sources s;
+    auto ok = s.load({"--check-config"});
+    EXPECT_TRUE(ok.check_only);
+    EXPECT_TRUE(ok.errors.empty()) << joined(ok.errors);
+    auto bad = s.load({"--check-config", "--max-connections", "lots"});
+    EXPECT_TRUE(bad.check_only);
+    EXPECT_TRUE(any_error_contains(bad, "max-connections")) << joined(bad.errors);
+    EXPECT_FALSE(s.load().check_only);
+}
+
+}  // namespace
