@@ -10,6 +10,7 @@
 #include "net/logging.hpp"
 #include "net/tls_context.hpp"
 #include "wsgw/config.hpp"
+#include "wsgw/cpu_limit.hpp"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -24,7 +25,9 @@ int main(int argc, char** argv) {
         ss << in.rdbuf();
         return ss.str();
     };
-    auto load = wsgw::load_config(args, env, read_file, std::thread::hardware_concurrency());
+    // threads defaults to the CPUs the cgroup allows, not the host's core count.
+    const auto cpus = wsgw::cpu_limit(std::thread::hardware_concurrency(), read_file);
+    auto load = wsgw::load_config(args, env, read_file, cpus.cpus);
     if (load.show_help) {
         std::cout << wsgw::usage_text();
         return 0;
@@ -59,6 +62,11 @@ int main(int argc, char** argv) {
         std::vector<wsgw::LogField> fields{{"version", WSGW_VERSION}};
         for (const auto& [k, v] : described) fields.push_back({k, v});
         wsgw::log::event(wsgw::log::Level::info, "start", fields);
+        wsgw::log::info("cpus", {{"threads", config.threads},
+                                 {"available", cpus.cpus},
+                                 {"hardware", cpus.hardware},
+                                 {"cgroup_quota", cpus.quota.value_or(0.0)},
+                                 {"source", cpus.source}});
     }
     try {
         wsgw::Gateway gateway(config);

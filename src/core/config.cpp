@@ -214,7 +214,7 @@ const std::vector<ConfigOption> kOptions = {
     {"log_level", "trace, debug, info, warn, error, critical or off.", false, set_log_level,
      show_text<&Config::log_level>},
     {"log_format", "json (one object per line) or text.", false, set_log_format, show_text<&Config::log_format>},
-    {"threads", "I/O threads (default: the number of cores).", false, set_uint<&Config::threads, 1, 256>,
+    {"threads", "I/O threads (default: the CPUs this process may use: the cgroup's CPU limit, rounded up, else the number of cores).", false, set_uint<&Config::threads, 1, 256>,
      show_uint<&Config::threads>},
     {"max_message_bytes", "Largest message accepted from Redis; larger ones are dropped.", false,
      set_uint<&Config::max_message_bytes, 256, 16 * kMiB>, show_uint<&Config::max_message_bytes>},
