@@ -34,6 +34,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "wsgw/fnv1a.hpp"
 #include "wsgw/message.hpp"
 
 namespace wsgw {
@@ -96,7 +97,7 @@ public:
         // Per user: the oldest go first, past the message bound or past kMarkersPerMessage times
         // as many markers (a marker is an id and a few words: a progress bar may tick for a while).
         while (w.live > limits_.max_messages_per_user || w.markers > kMarkersPerMessage * limits_.max_messages_per_user) {
-            pop_front(w);
+            pop_front(w, u->first);
             ++evictions_;
         }
         // Over all users: the oldest entries of the whole window go first.
@@ -134,6 +135,18 @@ public:
         for (auto e = u->second.entries.rbegin(); e != u->second.entries.rend(); ++e)
             if (id_of(*e) == id) return true;
         return false;
+    }
+
+    // Whether the message `id` of `user` can no longer be resumed from on this window: resume is
+    // off, or the id was held and has been evicted or expired recently. A client that names such
+    // an id gets its resync at once; waiting for it (it may not have arrived yet) is for ids
+    // this window has never seen. Recently: the last kEvictedSlots evictions, as 64-bit
+    // fingerprints in a table of fixed size (a later eviction may take an earlier one's slot,
+    // and then that id is waited for as an unknown one, never wrongly refused).
+    bool gone(std::string_view user, std::string_view id) const {
+        if (!limits_.enabled()) return true;
+        const auto fp = fingerprint(user, id);
+        return evicted_[fp % kEvictedSlots] == fp;
     }
 
     // Settles the pending items of `user`, oldest first: validate(item) replaces a pending item
@@ -217,6 +230,8 @@ public:
     static constexpr std::size_t kMarkersPerMessage = 8;
     // A marker's own bytes: its id string on the heap.
     static constexpr std::size_t kMarkerOverhead = sizeof(std::string) + 16;
+    // Evicted ids remembered for gone(): 4096 fingerprints, 32 KiB per window, allocated with it.
+    static constexpr std::size_t kEvictedSlots = 4096;
 
 private:
     // A pending item's id is empty until it is settled: no last_id matches it.
@@ -251,8 +266,21 @@ private:
         ++coalesced_;
     }
 
-    void pop_front(UserWindow& w) {
+    static std::uint64_t fingerprint(std::string_view user, std::string_view id) noexcept {
+        std::uint64_t h = kFnv1aOffset;
+        fnv1a(h, user);
+        fnv1a(h, std::string_view("\0", 1));
+        fnv1a(h, id);
+        return h == 0 ? 1 : h;  // 0 marks an empty slot
+    }
+
+    // Drops the user's oldest entry. `user` is given to remember its id as evicted (gone()).
+    void pop_front(UserWindow& w, std::string_view user) {
         Entry& e = w.entries.front();
+        if (const auto id = id_of(e); !id.empty()) {
+            const auto fp = fingerprint(user, id);
+            evicted_[fp % kEvictedSlots] = fp;
+        }
         if (e.superseded) {
             --w.markers;
             bytes_ -= e.bytes;
@@ -276,7 +304,7 @@ private:
         bytes_ -= sizeof(Ref);
         UserWindow& w = *ref.window;
         if (!w.entries.empty() && w.front_seq == ref.seq) {
-            pop_front(w);
+            pop_front(w, *ref.user);
             if (count) ++evictions_;
         }
         if (--w.refs == 0 && w.entries.empty()) {
@@ -302,6 +330,7 @@ private:
     std::size_t bytes_ = 0;
     std::uint64_t evictions_ = 0;
     std::uint64_t coalesced_ = 0;
+    std::unique_ptr<std::uint64_t[]> evicted_ = std::make_unique<std::uint64_t[]>(kEvictedSlots);
 };
 
 }  // namespace wsgw

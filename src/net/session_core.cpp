@@ -25,8 +25,11 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
     const auto wait = std::min<std::chrono::steady_clock::duration>(ctx.resume_wait, ctx.handshake_timeout / 2);
     // Messages kept raw have no id until validated.
     if (!peer.last_id.empty()) shard.settle(peer.identity.user_id);
+    // An id this thread held and let go (or any id, with resume off) will never arrive: the
+    // client gets its resync at once. An id never seen here may still be on its way.
     if (!refusal_ && !peer.last_id.empty() && now - opened_at_ < wait &&
-        !shard.resume.holds(peer.identity.user_id, peer.last_id)) {
+        !shard.resume.holds(peer.identity.user_id, peer.last_id) &&
+        !shard.resume.gone(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
         using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                         boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;

@@ -207,6 +207,37 @@ TEST_F(ResumeTest, ResumingWhilePublishingContinuesLosesAndDoublesNothing) {
 // A client back after missing more than its send queue holds: what it missed is a backlog the
 // queue takes on top of its bounds, not a slow consumer to close (which would reconnect with the
 // same id and be closed again).
+// How long a socket resuming from `last_id` waits for its first frame, which must be a resync.
+std::chrono::milliseconds time_to_resync(std::uint16_t port, const std::string& user, const std::string& last_id) {
+    WsClient c;
+    const auto started = std::chrono::steady_clock::now();
+    if (!c.connect(port, "/ws?token=" + make_token(user) + "&last_id=" + last_id)) return 1h;
+    auto g = next_message(c, 6s);
+    if (g.type != "resync") return 1h;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+}
+
+// The wait for a last_id is for ids that may not have arrived yet. An id this instance held and
+// evicted, or any id with resume switched off, will never arrive: its resync comes at once.
+TEST(ResumeBoundsTest, AnIdThatCannotBeResumedGetsItsResyncAtOnce) {
+    RedisServer redis;
+    GatewayProcess small(redis.url(), {{"WSGW_RESUME_WAIT_MS", "3000"}, {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "2"}});
+    GatewayProcess off(redis.url(), {{"WSGW_RESUME_WAIT_MS", "3000"}, {"WSGW_RESUME_WINDOW_S", "0"}});
+    auto user = unique_user("res");
+    WsClient live;
+    ASSERT_TRUE(join(live, small.port(), user));
+    std::vector<std::string> ids;
+    for (int i = 1; i <= 5; ++i) ASSERT_EQ(redis.publish("user_noti:" + user, numbered(i)), 2);
+    for (int i = 1; i <= 5; ++i) ids.push_back(next_message(live).id);
+    ASSERT_FALSE(ids.front().empty());
+
+    EXPECT_LT(time_to_resync(small.port(), user, ids.front()), 1500ms) << "an evicted id was waited for";
+    EXPECT_LT(time_to_resync(off.port(), user, ids.back()), 1500ms) << "with resume off, the wait is for nothing";
+    const auto unknown = time_to_resync(small.port(), user, "notArrivedYet");
+    EXPECT_GE(unknown, 2500ms) << "an id never seen is still waited for";
+    EXPECT_LT(unknown, 1h) << "and then resynced";
+}
+
 TEST(ResumeBoundsTest, AResumeLargerThanTheSendQueueIsDeliveredWhole) {
     RedisServer redis;
     GatewayProcess gw(redis.url(), {{"WSGW_THREADS", "1"},

@@ -334,3 +334,45 @@ TEST(ResumeWindowPending, TheByteBoundHoldsAfterSettlingGrowsTheFrames) {
 }
 
 }  // namespace lazy
+
+namespace {
+
+// gone(): ids that will never be resumed from here get their resync at once, ids never seen may
+// still be on their way.
+TEST(ResumeWindowGone, AnIdEvictedByTheUsersBoundIsGoneAndAnUnknownOneIsNot) {
+    Window w({seconds(300), 2, 1 << 20});
+    for (const char* id : {"a", "b", "c", "d"}) put(w, "u1", {id});
+    EXPECT_FALSE(w.holds("u1", "a"));
+    EXPECT_TRUE(w.gone("u1", "a"));
+    EXPECT_TRUE(w.gone("u1", "b"));
+    EXPECT_FALSE(w.gone("u1", "c")) << "still held";
+    EXPECT_FALSE(w.gone("u1", "never-seen"));
+    EXPECT_FALSE(w.gone("u2", "a")) << "another user's evicted id is not this user's";
+}
+
+TEST(ResumeWindowGone, AnIdExpiredByAgeOrEvictedByTheByteBoundIsGone) {
+    Window aged({seconds(10), 100, 1 << 20});
+    put(aged, "u1", {"old"}, t0);
+    put(aged, "u1", {"new"}, t0 + seconds(11));
+    EXPECT_TRUE(aged.gone("u1", "old"));
+    Window small({seconds(300), 100, 1200});
+    for (int i = 0; i < 20; ++i) put(small, "u" + std::to_string(i), {"m" + std::to_string(i)});
+    EXPECT_TRUE(small.gone("u0", "m0")) << "evicted by max_bytes";
+}
+
+TEST(ResumeWindowGone, EveryIdIsGoneWithResumeOff) {
+    Window off({seconds(0), 256, 1 << 20});
+    put(off, "u1", {"a"});
+    EXPECT_TRUE(off.gone("u1", "a"));
+    EXPECT_TRUE(off.gone("u1", "anything"));
+}
+
+TEST(ResumeWindowGone, ACoalescedProgressMarkerIsStillHeldNotGone) {
+    Window w({seconds(300), 4, 1 << 20});
+    put(w, "u1", progress("p1", "proj"));
+    put(w, "u1", progress("p2", "proj"));
+    EXPECT_TRUE(w.holds("u1", "p1"));
+    EXPECT_FALSE(w.gone("u1", "p1"));
+}
+
+}  // namespace
