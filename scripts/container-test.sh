@@ -2,7 +2,9 @@
 # Builds the container image from docker/Dockerfile with rootful podman and proves it works: the
 # gateway starts in it, answers /healthz and /readyz, passes its own HEALTHCHECK, and delivers a
 # message published on a real Redis to a WebSocket client.
-#   scripts/container-test.sh
+#   scripts/container-test.sh            build and run the image
+#   scripts/container-test.sh --probe    only say, in seconds, whether podman can run a container
+#                                        here (exit 0), or why not (one line, exit 3)
 #
 # No container registry is reachable here, so the base image (debian:12-slim) is a root file
 # system made with debootstrap from the Debian mirror apt already uses, imported once.
@@ -14,6 +16,45 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --container
+
+nofile=$(ulimit -Hn)
+[ "$nofile" = unlimited ] && nofile=65536
+nproc=$(cat /proc/sys/kernel/pid_max)
+hard_nproc=$(ulimit -Hu)
+[ "$hard_nproc" != unlimited ] && [ "$hard_nproc" -lt "$nproc" ] && nproc=$hard_nproc
+limits=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+podman_=(podman --runtime runc)
+
+# Whether this machine can run a container at all: nested in another container, a chroot or a
+# CI runner it often cannot (no mount namespace, a read-only /, no cgroup delegation). Found out
+# with a tiny image of /bin/true and the libraries it links, imported and run the way the real
+# test runs its image, so the answer costs seconds instead of the build that comes first.
+probe() {
+  local root out
+  root=$(mktemp -d)
+  mkdir -p "$root/bin"
+  cp /bin/true "$root/bin/true"
+  for lib in $(ldd /bin/true | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp "$lib" "$root$lib"
+  done
+  if ! out=$(tar -C "$root" -c . | podman import - localhost/wsgw-probe:latest 2>&1); then
+    rm -rf "$root"
+    echo "podman cannot import an image here: $(echo "$out" | tail -n 1)"
+    return 3
+  fi
+  rm -rf "$root"
+  if ! out=$("${podman_[@]}" run --rm --network host "${limits[@]}" localhost/wsgw-probe:latest /bin/true 2>&1); then
+    echo "podman cannot run a container here: $(echo "$out" | tail -n 1)"
+    return 3
+  fi
+  podman rmi -f localhost/wsgw-probe:latest >/dev/null 2>&1 || true
+  return 0
+}
+if [ "${1:-}" = "--probe" ]; then
+  probe
+  exit $?
+fi
 
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
 [ -n "$mirror" ] || mirror=$(awk '/^deb / {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
@@ -27,13 +68,6 @@ if ! podman image exists localhost/debian:12-slim; then
   rm -rf "$rootfs"
 fi
 
-nofile=$(ulimit -Hn)
-[ "$nofile" = unlimited ] && nofile=65536
-nproc=$(cat /proc/sys/kernel/pid_max)
-hard_nproc=$(ulimit -Hu)
-[ "$hard_nproc" != unlimited ] && [ "$hard_nproc" -lt "$nproc" ] && nproc=$hard_nproc
-limits=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
-podman_=(podman --runtime runc)
 
 echo "== podman build (docker/Dockerfile) =="
 start=$(date +%s)

@@ -9,7 +9,8 @@ SCREENSHOT=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 BENCH_DIR="$here/../../bench"
 source "$BENCH_DIR/lib.sh"
-[ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm install --no-audit --no-fund --silent)
+source "$here/npm_install.sh"
+ensure_node_modules "$here"
 [ -x /usr/bin/chromium ] || { echo "chromium is not installed (scripts/deps.sh installs it)" >&2; exit 1; }
 
 redis_port=$(free_port); port=$(free_port)

@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BENCH_DIR="$root/bench"
 source "$BENCH_DIR/lib.sh"
-[ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm install --no-audit --no-fund --silent)
+source "$here/npm_install.sh"
+ensure_node_modules "$here"
 
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers run unprivileged when started as root
