@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/demo_page.hpp"
+#include "net/disconnect_errors.hpp"
 #include "net/logging.hpp"
 #include "net/sse_session.hpp"
 #include "net/ws_session.hpp"
@@ -88,11 +89,8 @@ void HttpSession<Stream>::read() {
 
 template <class Stream>
 void HttpSession<Stream>::on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-        ec == asio::ssl::error::stream_truncated) {
-        // Expected ends: the client left, idled, or the server is stopping. stream_truncated is
-        // a TLS peer that closed TCP without close_notify, which browsers routinely do.
+    if (is_expected_disconnect(ec) || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+        // Expected ends: the client left, idled, or the server is stopping.
         return close_transport();
     }
     if (ec == http::error::header_limit) {

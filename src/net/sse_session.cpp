@@ -3,6 +3,7 @@
 #include <boost/asio/write.hpp>
 #include <nlohmann/json.hpp>
 
+#include "net/disconnect_errors.hpp"
 #include "net/logging.hpp"
 #include "wsgw/close_codes.hpp"
 #include "wsgw/sse_event.hpp"
@@ -170,8 +171,7 @@ void SseSession<Stream>::finish(const error_code& ec) {
     std::uint16_t code = closing_ ? close_code_ : close_code::abnormal;
     DisconnectReason why = closing_ ? close_why_ : DisconnectReason::client_close;
     // An SSE client leaves by closing the connection: that is its normal end, not an error.
-    const bool client_left = !closing_ && (ec == asio::error::eof || ec == asio::error::connection_reset ||
-                                           ec == asio::ssl::error::stream_truncated);
+    const bool client_left = !closing_ && is_expected_disconnect(ec);
     if (!closing_ && !client_left) why = DisconnectReason::error;
     core_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "sse");
     error_code ignored;

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/asio/write.hpp>
 
+#include "net/disconnect_errors.hpp"
 #include "net/logging.hpp"
 #include "wsgw/client_frames.hpp"
 #include "wsgw/close_codes.hpp"
@@ -326,7 +327,9 @@ void WsSession<Stream>::finish(const error_code& ec) {
     timer_.cancel();
 
     std::uint16_t code = close_code::abnormal;
-    DisconnectReason why = DisconnectReason::error;
+    // A client that went away without a close frame (a tab closed, a network lost) has closed
+    // it, abnormally (1006): that is no fault of the gateway's.
+    DisconnectReason why = is_expected_disconnect(ec) ? DisconnectReason::client_close : DisconnectReason::error;
     if (closing_) {
         code = close_code_;
         why = close_why_;

@@ -200,6 +200,19 @@ TEST_F(HardeningTest, HandshakeTimeoutDropsSilentConnections) {
     EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
 }
 
+// A tab closed or a network lost: TCP ends without a close frame. That is the client's close
+// (code 1006), not a fault to alert on.
+TEST_F(HardeningTest, AClientThatVanishesWithoutACloseFrameIsCountedAsClosingNotAsAnError) {
+    GatewayProcess gw(redis_->url());
+    {
+        WsClient c;
+        ASSERT_TRUE(join(c, gw.port(), unique_user()));
+    }  // the socket is closed without a close frame
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_disconnects_total{reason=\"client_close\"}") == 1; })) << gw.log();
+    EXPECT_EQ(gw.metric("wsgw_disconnects_total{reason=\"error\"}"), 0);
+    EXPECT_NE(gw.log().find("\"code\":1006,\"reason\":\"client_close\",\"error\":\"\""), std::string::npos) << gw.log();
+}
+
 // --- Unauthenticated connections and the internal listener ---------------------------------------
 
 TEST_F(HardeningTest, ConnectionsThatHaveNotAuthenticatedAreCappedAndUpgradedOnesDoNotCount) {
