@@ -8,7 +8,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "net/shard.hpp"
+#include "net/delivery.hpp"
+#include "wsgw/metrics.hpp"
 #include "wsgw/log_limiter.hpp"
 #include "wsgw/message.hpp"
 #include "wsgw/presence_hint.hpp"
