@@ -39,9 +39,9 @@ std::optional<std::string_view> header(const http::request<http::empty_body>& re
 }  // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive,
+HttpSession<Stream>::HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> tls_context,
                                  bool internal)
-    : stream_(std::move(stream)), shard_(shard), ctx_(ctx), keepalive_(std::move(keepalive)), internal_(internal) {
+    : stream_(std::move(stream)), shard_(shard), ctx_(ctx), tls_context_(std::move(tls_context)), internal_(internal) {
     boost::system::error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) {
@@ -343,7 +343,7 @@ void HttpSession<Stream>::upgrade(Request&& req) {
 
     beast::get_lowest_layer(stream_).expires_never();
     auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(*peer),
-                                                       std::move(keepalive_));
+                                                       std::move(tls_context_));
     session->start(std::move(response), std::move(early));
 }
 
@@ -361,7 +361,7 @@ void HttpSession<Stream>::events(Request&& req) {
     if (!peer) return;
     beast::get_lowest_layer(stream_).expires_never();
     auto session = std::make_shared<SseSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(*peer),
-                                                        std::move(keepalive_));
+                                                        std::move(tls_context_));
     session->start();
 }
 

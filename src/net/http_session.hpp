@@ -23,10 +23,10 @@ namespace wsgw {
 template <class Stream>
 class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    // `keepalive` holds the TLS context a TlsStream was made with (null for plain streams).
+    // `tls_context` keeps the TLS context a TlsStream was made with alive (null for plain streams).
     // `internal`: the internal listener's connection, which serves /metrics and the probes only.
     // Counted in metrics.connections_pending (by the listener) until it upgrades or closes.
-    HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> keepalive, bool internal);
+    HttpSession(Stream&& stream, Shard& shard, GatewayContext& ctx, std::shared_ptr<void> tls_context, bool internal);
     ~HttpSession();
     void start();
 
@@ -56,7 +56,7 @@ private:
     std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
     Shard& shard_;
     GatewayContext& ctx_;
-    std::shared_ptr<void> keepalive_;
+    std::shared_ptr<void> tls_context_;
     std::string remote_;   // "ip:port"
     std::string peer_ip_;  // "ip"
     bool internal_;

@@ -42,11 +42,11 @@ auto& lowest_socket(Stream& s) {
 
 template <class Stream>
 SseSession<Stream>::SseSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
-                               std::shared_ptr<void> keepalive)
+                               std::shared_ptr<void> tls_context)
     : stream_(std::move(stream)),
       timer_(shard.ioc.get_executor()),
       core_(shard, ctx, std::move(peer)),
-      keepalive_(std::move(keepalive)) {}
+      tls_context_(std::move(tls_context)) {}
 
 template <class Stream>
 void SseSession<Stream>::start() {

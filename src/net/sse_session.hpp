@@ -24,8 +24,8 @@ template <class Stream>
 class SseSession final : public Session {
 public:
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
-    // it when destroyed. `keepalive` holds the TLS context the stream was made with.
-    SseSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> keepalive);
+    // it when destroyed. `tls_context` holds the TLS context the stream was made with.
+    SseSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> tls_context);
 
     // Writes the response head, then registers, catches up and starts listening for the end.
     void start();
@@ -51,7 +51,7 @@ private:
     Stream stream_;
     Timer timer_;  // keep-alive and token expiry while open; the close deadline once closing
     SessionCore core_;
-    std::shared_ptr<void> keepalive_;
+    std::shared_ptr<void> tls_context_;
     std::string head_;                               // the response head, while it is written
     std::vector<boost::asio::const_buffer> buffers_;  // the events of the write in flight
     std::array<char, 64> discard_{};                 // whatever a client sends after its request

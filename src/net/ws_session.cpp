@@ -50,22 +50,22 @@ typename WsSession<Stream>::Transport take_transport(Stream&& stream) {
 }
 
 template <class Stream>
-auto make_extras(std::shared_ptr<void> keepalive) {
+auto make_extras(std::shared_ptr<void> tls_context) {
     if constexpr (kIsTls<Stream>)
-        return TlsExtras{std::move(keepalive), nullptr};
+        return TlsExtras{std::move(tls_context), nullptr};
     else
-        return NoExtras(std::move(keepalive));
+        return NoExtras(std::move(tls_context));
 }
 
 }  // namespace
 
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
-                             std::shared_ptr<void> keepalive)
+                             std::shared_ptr<void> tls_context)
     : stream_(take_transport<Stream>(std::move(stream))),
       timer_(shard.ioc.get_executor()),
       core_(shard, ctx, std::move(peer)),
-      tls_(make_extras<Stream>(std::move(keepalive))),
+      tls_(make_extras<Stream>(std::move(tls_context))),
       parser_(ctx.max_inbound_frame_bytes),
       inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
 

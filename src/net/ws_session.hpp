@@ -43,8 +43,8 @@ public:
     using Transport = std::conditional_t<kIsTls<Stream>, Stream, ShardSocket>;
 
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
-    // it when destroyed. `keepalive` holds the TLS context the stream was made with.
-    WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> keepalive);
+    // it when destroyed. `tls_context` holds the TLS context the stream was made with.
+    WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> tls_context);
 
     // Writes the 101 response (`response`: the whole HTTP head), then registers and starts
     // reading. `early` holds bytes the client sent after its request, parsed as frames.
