@@ -89,7 +89,7 @@ void ControlChannel::persist(const std::string& jti, Clock::time_point until) {
 
 void ControlChannel::on_subscription(bool subscribed, std::function<void(bool)> ready) {
     subscribed_ = subscribed;
-    ++sync_;
+    ++subscription_generation_;
     retry_timer_.cancel();
     load_attempt_ = 0;
     ready_ = std::move(ready);
@@ -98,26 +98,26 @@ void ControlChannel::on_subscription(bool subscribed, std::function<void(bool)> 
         ctx_.revocations_loaded = true;
         return ready_(true);
     }
-    load_deny_list(sync_);
+    load_deny_list(subscription_generation_);
 }
 
-void ControlChannel::retry_load(std::uint64_t sync) {
+void ControlChannel::retry_load(std::uint64_t generation) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     auto delay = backoff_delay(load_attempt_++, options_.retry_min, options_.retry_max, unit(rng_));
     retry_timer_.expires_after(delay);
-    retry_timer_.async_wait([this, sync](const boost::system::error_code& ec) {
-        if (!ec && sync == sync_ && subscribed_) load_deny_list(sync);
+    retry_timer_.async_wait([this, generation](const boost::system::error_code& ec) {
+        if (!ec && generation == subscription_generation_ && subscribed_) load_deny_list(generation);
     });
 }
 
-void ControlChannel::load_deny_list(std::uint64_t sync) {
+void ControlChannel::load_deny_list(std::uint64_t generation) {
     const auto now = unix_seconds(Clock::now());
     // The entries that end last, if there are more than the list holds.
     redis_.command(
         {"ZREVRANGEBYSCORE", options_.revocation_key, "+inf", "(" + std::to_string(now), "WITHSCORES", "LIMIT", "0",
          std::to_string(ctx_.revocations.max_entries())},
-        [this, sync](redisReply* r) {
-            if (sync != sync_ || !subscribed_) return;  // a later subscription loads for itself
+        [this, generation](redisReply* r) {
+            if (generation != subscription_generation_ || !subscribed_) return;  // a later subscription loads for itself
             if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
                 Metrics::add(ctx_.metrics.revocation_loads_failed);
                 std::string cause = !r ? "connection lost"
@@ -127,8 +127,8 @@ void ControlChannel::load_deny_list(std::uint64_t sync) {
                            {{"key", options_.revocation_key}, {"cause", cause}, {"attempt", load_attempt_ + 1}});
                 // Not ready without the deny list; the subscription stays (a lost one reports
                 // itself), and the load is tried again. Not from inside hiredis: a timer.
-                boost::asio::post(shards_.front()->ioc, [this, sync] {
-                    if (sync == sync_ && subscribed_) retry_load(sync);
+                boost::asio::post(shards_.front()->ioc, [this, generation] {
+                    if (generation == subscription_generation_ && subscribed_) retry_load(generation);
                 });
                 return;
             }

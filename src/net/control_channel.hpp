@@ -51,8 +51,8 @@ public:
 private:
     using Fingerprints = std::unordered_set<std::uint64_t>;
 
-    void load_deny_list(std::uint64_t sync);
-    void retry_load(std::uint64_t sync);
+    void load_deny_list(std::uint64_t generation);
+    void retry_load(std::uint64_t generation);
     // Adds to the deny list; returns whether the token is (still) refused.
     bool remember(std::string_view jti, std::chrono::system_clock::time_point until);
     void persist(const std::string& jti, std::chrono::system_clock::time_point until);
@@ -65,7 +65,8 @@ private:
     RedisSubscriber& redis_;
     Options options_;
     LogLimiter reject_log_limiter_{20};
-    std::uint64_t sync_ = 0;  // which subscription a load belongs to
+    // Counts subscriptions: a deny-list load (or its retry) that belongs to an earlier one is dropped.
+    std::uint64_t subscription_generation_ = 0;
     bool subscribed_ = false;
     std::function<void(bool)> ready_;
     boost::asio::steady_timer retry_timer_;
