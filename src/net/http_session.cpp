@@ -13,7 +13,9 @@
 #include "net/sse_session.hpp"
 #include "net/ws_session.hpp"
 #include "wsgw/channel.hpp"
-#include "wsgw/http_query.hpp"
+#include "wsgw/request_headers.hpp"
+#include "wsgw/request_target.hpp"
+#include "wsgw/request_token.hpp"
 #include "wsgw/text.hpp"
 #include "wsgw/ws_frame.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "wsgw/client_address.hpp"
-#include "wsgw/http_query.hpp"
+#include "wsgw/request_headers.hpp"
 #include "wsgw/origin.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "wsgw/auth.hpp"
-#include "wsgw/http_query.hpp"
+#include "wsgw/request_token.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view in(reinterpret_cast<const char*>(data), size);

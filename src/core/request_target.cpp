@@ -1,4 +1,4 @@
-#include "wsgw/http_query.hpp"
+#include "wsgw/request_target.hpp"
 
 #include "wsgw/text.hpp"
 
@@ -50,12 +50,6 @@ std::string_view target_path(std::string_view target) noexcept {
     return slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
 }
 
-std::optional<std::string_view> host_field_error(unsigned http_version, std::size_t host_fields) noexcept {
-    if (host_fields > 1) return "more than one Host header";
-    if (host_fields == 0 && http_version >= 11) return "missing Host header";
-    return std::nullopt;
-}
-
 std::optional<std::string> query_param(std::string_view target, std::string_view name) {
     auto q = target.find('?');
     if (q == std::string_view::npos) return std::nullopt;
@@ -71,40 +65,6 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
         if (eq == std::string_view::npos) return std::string{};
         return percent_decode(pair.substr(eq + 1));
     }
-    return std::nullopt;
-}
-
-std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
-    while (!header.empty()) {
-        auto semi = header.find(';');
-        std::string_view pair = trim(header.substr(0, semi));
-        header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
-        auto eq = pair.find('=');
-        if (eq == std::string_view::npos) continue;
-        if (trim(pair.substr(0, eq)) != name) continue;
-        std::string_view value = trim(pair.substr(eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-        return std::string(value);
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> bearer_token(std::string_view authorization) {
-    authorization = trim(authorization);
-    auto space = authorization.find(' ');
-    if (space == std::string_view::npos || !iequals(authorization.substr(0, space), "bearer")) return std::nullopt;
-    auto token = trim(authorization.substr(space + 1));
-    if (token.empty()) return std::nullopt;
-    return std::string(token);
-}
-
-std::optional<FoundToken> extract_token(std::string_view target, std::string_view authorization,
-                                        std::string_view cookie_header, std::string_view cookie_name) {
-    if (auto t = query_param(target, "token"); t && !t->empty()) return FoundToken{std::move(*t), TokenSource::query};
-    if (auto t = bearer_token(authorization)) return FoundToken{std::move(*t), TokenSource::header};
-    if (!cookie_name.empty())
-        if (auto t = cookie_value(cookie_header, cookie_name); t && !t->empty())
-            return FoundToken{std::move(*t), TokenSource::cookie};
     return std::nullopt;
 }
 
