@@ -4,7 +4,6 @@
 #include "net/logging.hpp"
 #include "net/streams.hpp"
 
-#include <boost/asio/basic_waitable_timer.hpp>
 
 namespace wsgw {
 
@@ -31,9 +30,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
         !shard.resume.holds(peer.identity.user_id, peer.last_id) &&
         !shard.resume.gone(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
-        using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                        boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
-        auto timer = std::make_shared<Timer>(shard.ioc.get_executor());
+        auto timer = std::make_shared<ShardTimer>(shard.ioc.get_executor());
         timer->expires_after(std::chrono::milliseconds(10));
         timer->async_wait([this, keep = self.shared_from_this(), timer, tls, transport,
                            opened = std::move(opened)](const boost::system::error_code& ec) mutable {

@@ -43,10 +43,7 @@ auto& lowest_socket(Stream& s) {
 template <class Stream>
 SseSession<Stream>::SseSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
                                std::shared_ptr<void> tls_context)
-    : stream_(std::move(stream)),
-      timer_(shard.ioc.get_executor()),
-      core_(shard, ctx, std::move(peer)),
-      tls_context_(std::move(tls_context)) {}
+    : Base(shard, ctx, std::move(peer)), stream_(std::move(stream)), tls_context_(std::move(tls_context)) {}
 
 template <class Stream>
 void SseSession<Stream>::start() {
@@ -81,34 +78,10 @@ void SseSession<Stream>::read() {
 }
 
 template <class Stream>
-void SseSession<Stream>::arm_timer() {
-    timer_.expires_after(core_.next_tick());
-    timer_.async_wait([self = self()](const error_code& ec) {
-        if (!ec) self->on_timer();
-    });
-}
-
-template <class Stream>
-void SseSession<Stream>::on_timer() {
-    if (closing_ || finished_) return;
-    if (core_.token_expired())
-        return close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
-    if (!wrote_) send(keep_alive());
+bool SseSession<Stream>::keep_alive_tick() {
+    if (!wrote_) this->send(keep_alive());
     wrote_ = false;
-    arm_timer();
-}
-
-template <class Stream>
-void SseSession<Stream>::send(OutboundPtr item) {
-    if (!core_.registered() || closing_ || finished_) return;
-    if (!core_.push(*this, std::move(item)))
-        close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
-}
-
-template <class Stream>
-void SseSession<Stream>::write_queued() {
-    core_.flush_started();
-    flush();
+    return true;
 }
 
 template <class Stream>
@@ -137,13 +110,6 @@ void SseSession<Stream>::flush() {
 }
 
 template <class Stream>
-void SseSession<Stream>::on_write(const error_code& ec) {
-    core_.queue.end_write();
-    if (ec) return finish(ec);
-    flush();
-}
-
-template <class Stream>
 void SseSession<Stream>::close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush_first) {
     if (closing_ || finished_) return;
     closing_ = true;
@@ -156,10 +122,7 @@ void SseSession<Stream>::close(std::uint16_t code, const char* reason, Disconnec
         core_.queue.push(close_event(code, reason));
     }
     // A client that stopped reading never lets the queue out: the deadline ends it.
-    timer_.expires_after(core_.ctx.handshake_timeout);
-    timer_.async_wait([self = self()](const error_code& ec) {
-        if (!ec) self->finish(asio::error::timed_out);
-    });
+    arm_close_deadline();
     if (!core_.queue.writing()) flush();
 }
 

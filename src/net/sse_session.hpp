@@ -7,7 +7,6 @@
 // written as an event pointing into that frame (wsgw/sse_event.hpp), keep-alives are comment
 // lines, and a close is an `event: close` naming the code a WebSocket would get, then the end
 // of the response.
-#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/buffer.hpp>
 #include <array>
 #include <chrono>
@@ -15,13 +14,16 @@
 #include <string>
 #include <vector>
 
-#include "net/session_core.hpp"
 #include "net/streams.hpp"
+#include "net/transport_session.hpp"
 
 namespace wsgw {
 
 template <class Stream>
-class SseSession final : public Session {
+class SseSession final : public TransportSession<SseSession<Stream>> {
+    using Base = TransportSession<SseSession<Stream>>;
+    friend Base;
+
 public:
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `tls_context` holds the TLS context the stream was made with.
@@ -30,36 +32,33 @@ public:
     // Writes the response head, then registers, catches up and starts listening for the end.
     void start();
 
-    void send(OutboundPtr item) override;
-    void write_queued() override;
     void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
-    std::uint64_t token_fingerprint() const noexcept override { return core_.peer.token; }
 
 private:
-    using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                    boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
-    std::shared_ptr<SseSession> self() { return std::static_pointer_cast<SseSession>(shared_from_this()); }
+    using Base::arm_close_deadline;
+    using Base::arm_timer;
+    using Base::close_code_;
+    using Base::close_why_;
+    using Base::closing_;
+    using Base::core_;
+    using Base::finished_;
+    using Base::on_write;
+    using Base::self;
+    using Base::timer_;
 
     void on_head_written(const boost::system::error_code& ec);
     void read();
-    void arm_timer();
-    void on_timer();
+    // An idle tick: a comment line, unless an event went out since the last one.
+    bool keep_alive_tick();
     void flush();
-    void on_write(const boost::system::error_code& ec);
     void finish(const boost::system::error_code& ec);
 
     Stream stream_;
-    Timer timer_;  // keep-alive and token expiry while open; the close deadline once closing
-    SessionCore core_;
     std::shared_ptr<void> tls_context_;
     std::string head_;                               // the response head, while it is written
     std::vector<boost::asio::const_buffer> buffers_;  // the events of the write in flight
     std::array<char, 64> discard_{};                 // whatever a client sends after its request
-    std::uint16_t close_code_ = 0;
-    DisconnectReason close_why_ = DisconnectReason::client_close;
     bool wrote_ = false;  // an event went out since the last keep-alive tick
-    bool closing_ = false;
-    bool finished_ = false;
 };
 
 extern template class SseSession<PlainStream>;

@@ -62,9 +62,8 @@ auto make_extras(std::shared_ptr<void> tls_context) {
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
                              std::shared_ptr<void> tls_context)
-    : stream_(take_transport<Stream>(std::move(stream))),
-      timer_(shard.ioc.get_executor()),
-      core_(shard, ctx, std::move(peer)),
+    : Base(shard, ctx, std::move(peer)),
+      stream_(take_transport<Stream>(std::move(stream))),
       tls_(make_extras<Stream>(std::move(tls_context))),
       parser_(ctx.max_inbound_frame_bytes),
       inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
@@ -111,20 +110,7 @@ void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
 }
 
 template <class Stream>
-void WsSession<Stream>::arm_timer() {
-    timer_.expires_after(core_.next_tick());
-    timer_.async_wait([self = self()](const error_code& ec) {
-        if (!ec) self->on_timer();
-    });
-}
-
-template <class Stream>
-void WsSession<Stream>::on_timer() {
-    if (closing_ || finished_) return;
-    // No socket outlives its credentials: it is closed with 4001 so the client reconnects with
-    // a fresh token.
-    if (core_.token_expired())
-        return close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
+bool WsSession<Stream>::keep_alive_tick() {
     if (heard_) {
         heard_ = false;
         ping_outstanding_ = false;
@@ -133,12 +119,13 @@ void WsSession<Stream>::on_timer() {
         closing_ = true;
         close_code_ = close_code::abnormal;
         close_why_ = DisconnectReason::timeout;
-        return finish(asio::error::timed_out);
+        finish(asio::error::timed_out);
+        return false;
     } else {
         ping_outstanding_ = true;
-        send(ping_frame());
+        this->send(ping_frame());
     }
-    arm_timer();
+    return true;
 }
 
 template <class Stream>
@@ -203,7 +190,7 @@ void WsSession<Stream>::on_message(ws::Opcode type, std::string_view data) {
         auto pong = std::make_shared<Outbound>();
         pong->frame = ws::make_frame(ws::Opcode::text, make_pong(std::chrono::system_clock::now()));
         pong->type = MessageType::pong;
-        send(std::move(pong));
+        this->send(std::move(pong));
     } else {
         Metrics::add(core_.ctx.metrics.client_ignored);
     }
@@ -218,7 +205,7 @@ void WsSession<Stream>::on_ping(std::string_view payload) {
     auto pong = std::make_shared<Outbound>();
     pong->frame = ws::make_frame(ws::Opcode::pong, payload);
     pong->type = MessageType::pong;
-    send(std::move(pong));
+    this->send(std::move(pong));
 }
 
 template <class Stream>
@@ -234,28 +221,12 @@ void WsSession<Stream>::on_close(std::uint16_t code, std::string_view) {
         closing_ = true;
         close_code_ = code;
         close_why_ = DisconnectReason::client_close;
-        timer_.expires_after(core_.ctx.handshake_timeout);
-        timer_.async_wait([self = self()](const error_code& ec) {
-            if (!ec) self->finish(asio::error::timed_out);
-        });
+        arm_close_deadline();
     }
     // The client is leaving: what it has not received yet is dropped and the close goes next,
     // after the answers to its pings that came before the close.
     core_.queue.drop_unsent(SendQueue::Keep::replies);
     if (!core_.queue.writing()) flush();
-}
-
-template <class Stream>
-void WsSession<Stream>::send(OutboundPtr item) {
-    if (!core_.registered() || closing_ || finished_) return;
-    if (!core_.push(*this, std::move(item)))
-        close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
-}
-
-template <class Stream>
-void WsSession<Stream>::write_queued() {
-    core_.flush_started();
-    flush();
 }
 
 template <class Stream>
@@ -272,13 +243,6 @@ void WsSession<Stream>::flush() {
 }
 
 template <class Stream>
-void WsSession<Stream>::on_write(const error_code& ec) {
-    core_.queue.end_write();
-    if (ec) return finish(ec);
-    flush();
-}
-
-template <class Stream>
 void WsSession<Stream>::close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush_first) {
     if (closing_ || finished_) return;
     closing_ = true;
@@ -288,10 +252,7 @@ void WsSession<Stream>::close(std::uint16_t code, const char* reason, Disconnect
     if (!flush_first) core_.queue.drop_unsent(SendQueue::Keep::replies);
     // A peer that stopped reading never lets the close frame (or the queue) out, and one that
     // never answers the close frame is not waited for: the deadline cuts both off.
-    timer_.expires_after(core_.ctx.handshake_timeout);
-    timer_.async_wait([self = self()](const error_code& ec) {
-        if (!ec) self->finish(asio::error::timed_out);
-    });
+    arm_close_deadline();
     if (!core_.queue.writing()) flush();  // with a write in flight, on_write continues the flush
 }
 

@@ -14,17 +14,14 @@
 #include <string>
 #include <type_traits>
 
-#include "net/session_core.hpp"
 #include "net/shard.hpp"
 #include "net/streams.hpp"
+#include "net/transport_session.hpp"
 #include "wsgw/rate_limiter.hpp"
 #include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
 
-
-using ShardTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                     boost::asio::wait_traits<std::chrono::steady_clock>, ShardExecutor>;
 
 // What only a TLS session holds: the context its stream was made with, and a buffer that
 // decrypted bytes land in.
@@ -37,7 +34,10 @@ struct NoExtras {
 };
 
 template <class Stream>
-class WsSession final : public Session, private ws::FrameSink {
+class WsSession final : public TransportSession<WsSession<Stream>>, private ws::FrameSink {
+    using Base = TransportSession<WsSession<Stream>>;
+    friend Base;
+
 public:
     // A plain session keeps only the socket; a TLS session keeps the whole TLS stream.
     using Transport = std::conditional_t<kIsTls<Stream>, Stream, ShardSocket>;
@@ -50,10 +50,7 @@ public:
     // reading. `early` holds bytes the client sent after its request, parsed as frames.
     void start(std::string response, std::string early);
 
-    void send(OutboundPtr item) override;
-    void write_queued() override;
     void close(std::uint16_t code, const char* reason, DisconnectReason why, bool flush) override;
-    std::uint64_t token_fingerprint() const noexcept override { return core_.peer.token; }
 
 private:
     // FrameSink
@@ -62,41 +59,44 @@ private:
     void on_pong(std::string_view payload) override;
     void on_close(std::uint16_t code, std::string_view reason) override;
 
-    std::shared_ptr<WsSession> self() { return std::static_pointer_cast<WsSession>(shared_from_this()); }
+    using Base::arm_close_deadline;
+    using Base::arm_timer;
+    using Base::close_code_;
+    using Base::close_why_;
+    using Base::closing_;
+    using Base::core_;
+    using Base::finished_;
+    using Base::on_write;
+    using Base::self;
+    using Base::timer_;
+
     auto& socket();
 
     void on_upgraded(const boost::system::error_code& ec, std::string early);
-    void arm_timer();
-    void on_timer();
+    // An idle tick: a ping, or the end of a peer that did not answer the last one.
+    bool keep_alive_tick();
     void read();
     void consume(char* data, std::size_t size);
     // More client bytes are wanted: not after the client's close frame or a protocol violation.
     bool reading() const { return !finished_ && !peer_closed_ && !drop_after_close_; }
     void flush();
-    void on_write(const boost::system::error_code& ec);
     void send_close();
     void on_close_written(const boost::system::error_code& ec);
     void kill_socket();
     void finish(const boost::system::error_code& ec);
 
     Transport stream_;
-    ShardTimer timer_;  // keep-alive and token expiry while open; close deadline once closing
-    SessionCore core_;
     [[no_unique_address]] std::conditional_t<kIsTls<Stream>, TlsExtras, NoExtras> tls_;
     ws::FrameParser parser_;
     RateLimiter inbound_rate_;
     std::unique_ptr<std::string> scratch_;  // the 101 response, then the close frame, while each is written
     const char* close_reason_ = "";
-    std::uint16_t close_code_ = 0;
-    DisconnectReason close_why_ = DisconnectReason::client_close;
     bool heard_ = false;             // a frame arrived since the last keep-alive tick
     bool ping_outstanding_ = false;  // a keep-alive ping went out and nothing came back yet
-    bool closing_ = false;           // no more frames are queued
     bool close_sent_ = false;        // the close frame has been started
     bool close_written_ = false;     // ... and is on the wire
     bool peer_closed_ = false;       // the client's close frame arrived
     bool drop_after_close_ = false;  // a protocol violation: no close reply is awaited
-    bool finished_ = false;
 };
 
 extern template class WsSession<PlainStream>;
