@@ -8,7 +8,7 @@
 
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
-#include "net/session_core.hpp"
+#include "net/session_state.hpp"
 #include "wsgw/backoff.hpp"
 #include "wsgw/close_codes.hpp"
 #include "wsgw/control_command.hpp"

@@ -32,7 +32,7 @@
 
 namespace wsgw {
 
-class SessionCore;
+class SessionState;
 class TlsContextStore;
 
 // Settings and shared state every session and endpoint reads; immutable after start-up except
@@ -112,9 +112,9 @@ struct Shard {
     Registry<Session*> registry;
     // Sessions admitted on this thread and not registered yet: their 101 or event-stream head is
     // on its way, or they wait for a last_id. A disconnect or revoke that comes meanwhile is
-    // handed to them here (SessionCore::refuse_at_open), so no socket slips past a command
+    // handed to them here (SessionState::refuse_at_open), so no socket slips past a command
     // between its admission and its registration.
-    std::unordered_set<SessionCore*> opening;
+    std::unordered_set<SessionState*> opening;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
     ResumeWindow<std::shared_ptr<const Delivery>, DeliveryTraits> resume;
     struct {

@@ -49,9 +49,9 @@ template <class Stream>
 void SseSession<Stream>::start() {
     head_.assign(sse::kResponseHead);
     head_.append("Server: ws-gateway/" WSGW_VERSION "\r\n\r\n").append(sse::kRetryHint);
-    timer_.expires_after(core_.ctx.handshake_timeout);
+    timer_.expires_after(state_.ctx.handshake_timeout);
     timer_.async_wait([self = self()](const error_code& e) {
-        if (!e && !self->core_.registered()) self->finish(asio::error::timed_out);
+        if (!e && !self->state_.registered()) self->finish(asio::error::timed_out);
     });
     asio::async_write(stream_, asio::buffer(head_),
                       [self = self()](const error_code& ec, std::size_t) { self->on_head_written(ec); });
@@ -61,7 +61,7 @@ template <class Stream>
 void SseSession<Stream>::on_head_written(const error_code& ec) {
     if (ec) return finish(ec);
     std::string().swap(head_);
-    core_.open(*this, kIsTls<Stream>, "sse", [self = self()] {
+    state_.open(*this, kIsTls<Stream>, "sse", [self = self()] {
         self->arm_timer();
         self->read();
     });
@@ -86,8 +86,8 @@ bool SseSession<Stream>::keep_alive_tick() {
 
 template <class Stream>
 void SseSession<Stream>::flush() {
-    if (finished_ || core_.queue.writing()) return;
-    std::size_t n = core_.queue.begin_write(kMaxBatch);
+    if (finished_ || state_.queue.writing()) return;
+    std::size_t n = state_.queue.begin_write(kMaxBatch);
     if (n == 0) {
         // The close event was the last item: the response ends here.
         if (closing_) finish({});
@@ -95,7 +95,7 @@ void SseSession<Stream>::flush() {
     }
     buffers_.clear();
     for (std::size_t i = 0; i < n; ++i) {
-        const Outbound& item = core_.queue.in_flight_item(i);
+        const Outbound& item = state_.queue.in_flight_item(i);
         if (item.type == MessageType::ping) {
             buffers_.push_back(asio::buffer(item.frame));  // already the comment line
             continue;
@@ -115,15 +115,15 @@ void SseSession<Stream>::close(std::uint16_t code, const char* reason, Disconnec
     closing_ = true;
     close_code_ = code;
     close_why_ = why;
-    if (!flush_first) core_.queue.drop_unsent();
+    if (!flush_first) state_.queue.drop_unsent();
     // The close event goes last; a full queue makes room for it (it is one small frame).
-    if (core_.queue.push(close_event(code, reason)) == PushResult::overflow) {
-        core_.queue.drop_unsent();
-        core_.queue.push(close_event(code, reason));
+    if (state_.queue.push(close_event(code, reason)) == PushResult::overflow) {
+        state_.queue.drop_unsent();
+        state_.queue.push(close_event(code, reason));
     }
     // A client that stopped reading never lets the queue out: the deadline ends it.
     arm_close_deadline();
-    if (!core_.queue.writing()) flush();
+    if (!state_.queue.writing()) flush();
 }
 
 template <class Stream>
@@ -136,7 +136,7 @@ void SseSession<Stream>::finish(const error_code& ec) {
     // An SSE client leaves by closing the connection: that is its normal end, not an error.
     const bool client_left = !closing_ && is_expected_disconnect(ec);
     if (!closing_ && !client_left) why = DisconnectReason::error;
-    core_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "sse");
+    state_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "sse");
     error_code ignored;
     lowest_socket(stream_).shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     lowest_socket(stream_).close(ignored);

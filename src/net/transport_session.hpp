@@ -14,7 +14,7 @@
 #include <chrono>
 #include <memory>
 
-#include "net/session_core.hpp"
+#include "net/session_state.hpp"
 #include "net/streams.hpp"
 #include "wsgw/close_codes.hpp"
 
@@ -24,26 +24,26 @@ template <class Derived>
 class TransportSession : public Session {
 public:
     void send(OutboundPtr item) final {
-        if (!core_.registered() || closing_ || finished_) return;
-        if (!core_.push(*this, std::move(item)))
+        if (!state_.registered() || closing_ || finished_) return;
+        if (!state_.push(*this, std::move(item)))
             derived().close(close_code::slow_consumer, "slow consumer", DisconnectReason::slow_consumer, false);
     }
     void write_queued() final {
-        core_.flush_started();
+        state_.flush_started();
         derived().flush();
     }
-    std::uint64_t token_fingerprint() const noexcept final { return core_.peer.token; }
+    std::uint64_t token_fingerprint() const noexcept final { return state_.peer.token; }
 
 protected:
     TransportSession(Shard& shard, GatewayContext& ctx, Peer peer)
-        : timer_(shard.ioc.get_executor()), core_(shard, ctx, std::move(peer)) {}
+        : timer_(shard.ioc.get_executor()), state_(shard, ctx, std::move(peer)) {}
 
     Derived& derived() { return static_cast<Derived&>(*this); }
     std::shared_ptr<Derived> self() { return std::static_pointer_cast<Derived>(shared_from_this()); }
 
     // The next keep-alive tick, or the token's expiry if that comes first.
     void arm_timer() {
-        timer_.expires_after(core_.next_tick());
+        timer_.expires_after(state_.next_tick());
         timer_.async_wait([self = self()](const boost::system::error_code& ec) {
             if (!ec) self->on_timer();
         });
@@ -52,7 +52,7 @@ protected:
     // A closing session that cannot finish (its peer stopped reading, or never answers the close)
     // is cut off when the deadline passes.
     void arm_close_deadline() {
-        timer_.expires_after(core_.ctx.handshake_timeout);
+        timer_.expires_after(state_.ctx.handshake_timeout);
         timer_.async_wait([self = self()](const boost::system::error_code& ec) {
             if (!ec) self->derived().finish(boost::asio::error::timed_out);
         });
@@ -60,13 +60,13 @@ protected:
 
     // The single writer's completion: the next batch, or the end.
     void on_write(const boost::system::error_code& ec) {
-        core_.queue.end_write();
+        state_.queue.end_write();
         if (ec) return derived().finish(ec);
         derived().flush();
     }
 
     ShardTimer timer_;  // keep-alive and token expiry while open; the close deadline once closing
-    SessionCore core_;
+    SessionState state_;
     std::uint16_t close_code_ = 0;
     DisconnectReason close_why_ = DisconnectReason::client_close;
     bool closing_ = false;   // no more deliveries are queued
@@ -77,7 +77,7 @@ private:
         if (closing_ || finished_) return;
         // No socket outlives its credentials: it is closed with 4001 so the client reconnects
         // with a fresh token.
-        if (core_.token_expired())
+        if (state_.token_expired())
             return derived().close(close_code::token_expired, "token expired", DisconnectReason::token_expired, false);
         if (derived().keep_alive_tick()) arm_timer();
     }

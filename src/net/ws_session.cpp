@@ -82,9 +82,9 @@ void WsSession<Stream>::start(std::string response, std::string early) {
     // Plain sockets are read only when readable (read()), which needs a non-blocking socket.
     if constexpr (!kIsTls<Stream>) socket().non_blocking(true, ec);
     scratch_ = std::make_unique<std::string>(std::move(response));
-    timer_.expires_after(core_.ctx.handshake_timeout);
+    timer_.expires_after(state_.ctx.handshake_timeout);
     timer_.async_wait([self = self()](const error_code& e) {
-        if (!e && !self->core_.registered()) self->kill_socket();
+        if (!e && !self->state_.registered()) self->kill_socket();
     });
     asio::async_write(stream_, asio::buffer(*scratch_),
                       [self = self(), early = std::move(early)](const error_code& e, std::size_t) mutable {
@@ -95,11 +95,11 @@ void WsSession<Stream>::start(std::string response, std::string early) {
 template <class Stream>
 void WsSession<Stream>::on_upgraded(const error_code& ec, std::string early) {
     if (ec) {
-        log::debug("ws_handshake_failed", {{"remote", core_.peer.remote}, {"error", ec.message()}});
+        log::debug("ws_handshake_failed", {{"remote", state_.peer.remote}, {"error", ec.message()}});
         return kill_socket();
     }
     scratch_.reset();  // an open connection keeps no handshake bytes
-    core_.open(*this, kIsTls<Stream>, "ws", [self = self(), early = std::move(early)]() mutable {
+    state_.open(*this, kIsTls<Stream>, "ws", [self = self(), early = std::move(early)]() mutable {
         self->arm_timer();
         if (!early.empty()) {
             self->consume(early.data(), early.size());
@@ -142,7 +142,7 @@ void WsSession<Stream>::read() {
         // Read what is there now, then wait for readiness: no buffer and no read operation is
         // held while the socket is quiet. Trying before waiting also keeps an edge that fired
         // before the wait was queued from being missed.
-        auto& buffer = core_.shard.read_buffer;
+        auto& buffer = state_.shard.read_buffer;
         for (;;) {
             error_code ec;
             std::size_t n = stream_.read_some(asio::buffer(buffer), ec);
@@ -164,14 +164,14 @@ void WsSession<Stream>::consume(char* data, std::size_t size) {
     if (size > 0) heard_ = true;
     if (parser_.feed(data, size, *this)) return;
     const auto& error = parser_.error();
-    log::debug("ws_protocol_error", {{"user", core_.peer.identity.user_id}, {"remote", core_.peer.remote}, {"code", error.code},
+    log::debug("ws_protocol_error", {{"user", state_.peer.identity.user_id}, {"remote", state_.peer.remote}, {"code", error.code},
                                      {"error", error.reason}});
     auto why = error.code == close_code::too_big ? DisconnectReason::frame_too_big : DisconnectReason::protocol_error;
     if (!closing_) {
         close(error.code, error.reason, why, false);
     } else {
-        core_.queue.drop_unsent(SendQueue::Keep::replies);
-        if (!core_.queue.writing()) flush();
+        state_.queue.drop_unsent(SendQueue::Keep::replies);
+        if (!state_.queue.writing()) flush();
     }
     drop_after_close_ = true;  // nothing more is read; the socket goes once the close frame is out
     if (close_written_) finish({});
@@ -186,13 +186,13 @@ void WsSession<Stream>::on_message(ws::Opcode type, std::string_view data) {
         return close(close_code::unsupported_data, "binary frames are not accepted", DisconnectReason::binary_frame,
                      false);
     if (classify_client_text(data) == ClientFrame::ping) {
-        Metrics::add(core_.ctx.metrics.client_pings);
+        Metrics::add(state_.ctx.metrics.client_pings);
         auto pong = std::make_shared<Outbound>();
         pong->frame = ws::make_frame(ws::Opcode::text, make_pong(std::chrono::system_clock::now()));
         pong->type = MessageType::pong;
         this->send(std::move(pong));
     } else {
-        Metrics::add(core_.ctx.metrics.client_ignored);
+        Metrics::add(state_.ctx.metrics.client_ignored);
     }
 }
 
@@ -225,20 +225,20 @@ void WsSession<Stream>::on_close(std::uint16_t code, std::string_view) {
     }
     // The client is leaving: what it has not received yet is dropped and the close goes next,
     // after the answers to its pings that came before the close.
-    core_.queue.drop_unsent(SendQueue::Keep::replies);
-    if (!core_.queue.writing()) flush();
+    state_.queue.drop_unsent(SendQueue::Keep::replies);
+    if (!state_.queue.writing()) flush();
 }
 
 template <class Stream>
 void WsSession<Stream>::flush() {
-    if (finished_ || close_sent_ || core_.queue.writing()) return;
-    std::size_t n = core_.queue.begin_write(kMaxBatch);
+    if (finished_ || close_sent_ || state_.queue.writing()) return;
+    std::size_t n = state_.queue.begin_write(kMaxBatch);
     if (n == 0) {
         if (closing_) send_close();  // a flushing close waits for the queue to empty
         return;
     }
     FrameBuffers buffers;
-    for (std::size_t i = 0; i < n; ++i) buffers.add(core_.queue.in_flight_item(i).frame);
+    for (std::size_t i = 0; i < n; ++i) buffers.add(state_.queue.in_flight_item(i).frame);
     asio::async_write(stream_, buffers, [self = self()](const error_code& ec, std::size_t) { self->on_write(ec); });
 }
 
@@ -249,11 +249,11 @@ void WsSession<Stream>::close(std::uint16_t code, const char* reason, Disconnect
     close_code_ = code;
     close_reason_ = reason;
     close_why_ = why;
-    if (!flush_first) core_.queue.drop_unsent(SendQueue::Keep::replies);
+    if (!flush_first) state_.queue.drop_unsent(SendQueue::Keep::replies);
     // A peer that stopped reading never lets the close frame (or the queue) out, and one that
     // never answers the close frame is not waited for: the deadline cuts both off.
     arm_close_deadline();
-    if (!core_.queue.writing()) flush();  // with a write in flight, on_write continues the flush
+    if (!state_.queue.writing()) flush();  // with a write in flight, on_write continues the flush
 }
 
 template <class Stream>
@@ -296,7 +296,7 @@ void WsSession<Stream>::finish(const error_code& ec) {
         why = close_why_;
     }
 
-    core_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "ws");
+    state_.closed(*this, code, why, why == DisconnectReason::error ? ec.message() : std::string(), "ws");
     kill_socket();
 }
 

@@ -64,7 +64,7 @@ private:
     using Base::close_code_;
     using Base::close_why_;
     using Base::closing_;
-    using Base::core_;
+    using Base::state_;
     using Base::finished_;
     using Base::on_write;
     using Base::self;

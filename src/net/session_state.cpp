@@ -1,4 +1,4 @@
-#include "net/session_core.hpp"
+#include "net/session_state.hpp"
 
 #include "net/catch_up.hpp"
 #include "net/logging.hpp"
@@ -7,7 +7,7 @@
 
 namespace wsgw {
 
-SessionCore::~SessionCore() {
+SessionState::~SessionState() {
     shard.opening.erase(this);
     // A session destroyed without closing (its io_context went first) still leaves the registry.
     if (registered_) {
@@ -17,7 +17,7 @@ SessionCore::~SessionCore() {
     ctx.limiter.release(peer.identity.user_id, peer.address);
 }
 
-void SessionCore::open(Session& self, bool tls, const char* transport, std::function<void()> opened) {
+void SessionState::open(Session& self, bool tls, const char* transport, std::function<void()> opened) {
     // Until registration, opened_at_ holds when the wait for last_id began.
     const auto now = std::chrono::steady_clock::now();
     if (opened_at_ == std::chrono::steady_clock::time_point{}) opened_at_ = now;
@@ -61,7 +61,7 @@ void SessionCore::open(Session& self, bool tls, const char* transport, std::func
     opened();
 }
 
-bool SessionCore::push(Session& self, OutboundPtr item) {
+bool SessionState::push(Session& self, OutboundPtr item) {
     switch (queue.push(std::move(item))) {
         case PushResult::queued:
             if (!flush_scheduled_ && !queue.writing()) {
@@ -82,7 +82,7 @@ bool SessionCore::push(Session& self, OutboundPtr item) {
     return false;
 }
 
-void SessionCore::closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error,
+void SessionState::closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error,
                          const char* transport) {
     queue.drop_unsent();
     if (!registered_) return;
@@ -101,13 +101,13 @@ void SessionCore::closed(Session& self, std::uint16_t code, DisconnectReason why
                              {"transport", transport}});
 }
 
-std::chrono::steady_clock::duration SessionCore::next_tick() const {
+std::chrono::steady_clock::duration SessionState::next_tick() const {
     auto left = peer.identity.expires_at + ctx.auth.leeway - std::chrono::system_clock::now();
     return std::min(std::chrono::duration_cast<std::chrono::steady_clock::duration>(left),
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx.ping_interval));
 }
 
-bool SessionCore::token_expired() const {
+bool SessionState::token_expired() const {
     return std::chrono::system_clock::now() >= peer.identity.expires_at + ctx.auth.leeway;
 }
 

@@ -15,17 +15,17 @@
 
 namespace wsgw {
 
-class SessionCore {
+class SessionState {
 public:
     // On the shard's thread, as the session is admitted: from here on, commands reach it.
-    SessionCore(Shard& shard, GatewayContext& ctx, Peer peer)
+    SessionState(Shard& shard, GatewayContext& ctx, Peer peer)
         : shard(shard), ctx(ctx), peer(std::move(peer)), queue(ctx.send_queue) {
         shard.opening.insert(this);
     }
     // Releases the connection-limit slot the HTTP session acquired for this peer.
-    ~SessionCore();
-    SessionCore(const SessionCore&) = delete;
-    SessionCore& operator=(const SessionCore&) = delete;
+    ~SessionState();
+    SessionState(const SessionState&) = delete;
+    SessionState& operator=(const SessionState&) = delete;
 
     // Registers `self` for its user on this thread, counts and logs the open, queues what it
     // missed (catch_up), then calls `opened`. A client resuming from an id this thread has not
