@@ -11,22 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "wsgw/endpoints.hpp"
+
 namespace wsgw {
-
-struct ListenAddress {
-    std::string host = "0.0.0.0";
-    std::uint16_t port = 8080;
-};
-
-struct RedisEndpoint {
-    bool unix_socket = false;
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 6379;
-    std::string path;  // unix socket path
-    std::string username;
-    std::string password;
-    int db = 0;
-};
 
 struct Config {
     std::string listen = "0.0.0.0:8080";
@@ -119,11 +106,6 @@ struct ConfigLoad {
 // args excludes argv[0]. The config file comes from --config PATH or WSGW_CONFIG.
 ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& env, const FileReader& read_file,
                        unsigned hardware_threads);
-
-std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error);
-std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
-// "host:port,host:port" (IPv6 as [addr]:port); empty gives an empty list.
-std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text, std::string& error);
 
 // key -> value for the start-up log line: secrets and the Redis password are redacted.
 std::vector<std::pair<std::string, std::string>> describe(const Config& config);
