@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "wsgw/http_url.hpp"
+
 namespace wsgw {
 
 struct ListenAddress {
@@ -80,6 +82,14 @@ struct Config {
     std::string redis_cluster_nodes;
     std::uint64_t redis_cluster_refresh_ms = 5'000;
     std::string instance_id;  // empty: a random one per start
+    std::string jwt_audience;
+    std::string jwt_issuer;
+    std::string jwt_jwks_url;
+    std::uint64_t jwt_jwks_refresh_s = 300;
+    std::string jwt_secret_previous;
+    std::string jwt_secret_file;
+    std::string jwt_secret_previous_file;
+    std::string redis_password_file;
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;
@@ -87,6 +97,7 @@ struct Config {
     std::string jwt_public_key;  // PEM, read from jwt_public_key_file
     std::vector<RedisEndpoint> sentinels;  // from redis_sentinels and redis_sentinel_password
     std::vector<RedisEndpoint> cluster_seeds;  // from redis_cluster_nodes, with redis_url's credentials
+    std::optional<HttpUrl> jwks_url;  // from jwt_jwks_url
 };
 
 struct ConfigOption {
@@ -119,6 +130,13 @@ std::optional<ListenAddress> parse_listen(std::string_view text, std::string& er
 std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
 // "host:port,host:port" (IPv6 as [addr]:port); empty gives an empty list.
 std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text, std::string& error);
+
+// Reads the files that hold token-verifying material into `config`: jwt_secret_file into
+// jwt_secret, jwt_secret_previous_file into jwt_secret_previous (a trailing newline trimmed, as
+// mounted secrets often end in one), and jwt_public_key_file into jwt_public_key. Values set
+// directly are kept when no file is named. Each error names the key and the file, never the
+// contents. At start-up, and again on SIGHUP.
+std::vector<std::string> load_auth_files(Config& config, const FileReader& read_file);
 
 // key -> value for the start-up log line: secrets and the Redis password are redacted.
 std::vector<std::pair<std::string, std::string>> describe(const Config& config);

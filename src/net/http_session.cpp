@@ -153,6 +153,9 @@ void HttpSession<Stream>::handle(Request&& req) {
         if (!ctx_.redis_ready.load())
             return reply_json(http::status::service_unavailable, R"({"status":"not_ready","redis":"not_subscribed"})",
                               req.keep_alive());
+        if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load())
+            return reply_json(http::status::service_unavailable, R"({"status":"not_ready","jwks":"not_loaded"})",
+                              req.keep_alive());
         return reply_json(http::status::ok, R"({"status":"ready","redis":"subscribed"})", req.keep_alive());
     }
     Response res{http::status::ok, req.version()};
@@ -184,7 +187,11 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
 
     // Authenticate before anything else about the request is acted on.
     auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
-    auto auth = token ? verify_token(*token, ctx_.auth, std::chrono::system_clock::now())
+    if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load()) {
+        refuse(http::status::service_unavailable, HttpRejection::not_ready, "signing keys not fetched from jwt_jwks_url yet");
+        return std::nullopt;
+    }
+    auto auth = token ? ctx_.auth_state.verify(*token, std::chrono::system_clock::now())
                       : AuthResult::failure(AuthFailure::missing_token);
     if (!auth.ok()) {
         ctx_.metrics.count_auth_failure(auth.failure());
