@@ -80,7 +80,9 @@ TEST(JwksRefreshPolicy, AStormOfUnknownKidsCostsOneFetchPerGap) {
     EXPECT_GE(fetches.size(), 3u);
     TimePoint last{};
     for (auto t : fetches) {
-        if (last != TimePoint{}) EXPECT_GE(t - last, 5s);
+        if (last != TimePoint{}) {
+            EXPECT_GE(t - last, 5s);
+        }
         last = t;
     }
 }
