@@ -275,7 +275,7 @@ protected:
 
 std::string hs256(const json& extra, const std::string& secret = kSecret) {
     json claims = {{"sub", unique_user("aud")}, {"exp", unix_now() + 3600}};
-    claims.update(extra);
+    if (extra.is_object()) claims.update(extra);  // {} arrives as null: no extra claims
     return sign_hs256(claims.dump(), secret);
 }
 
