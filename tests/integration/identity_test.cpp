@@ -25,8 +25,8 @@ using json = nlohmann::json;
 namespace keys = wsgw::test_keys;
 
 // Serves one file at every path; appends a line to the request log per request; 404 while the
-// file is missing.
-constexpr const char* kServerScript = R"(import http.server, sys
+// file is missing. With a certificate and key as further arguments, serves https.
+constexpr const char* kServerScript = R"(import http.server, ssl, sys
 path, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -47,7 +47,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler)
+if len(sys.argv) > 5:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 )";
 
 void write_file(const std::string& path, const std::string& text) {
@@ -63,9 +68,16 @@ public:
     }
     ~JwksServer() { stop(); }
 
-    void start() {
-        pid_ = spawn({"python3", dir_.file("jwks_server.py"), document(), std::to_string(port_), dir_.file("requests.log")},
-                     {}, dir_.file("server.out"));
+    // With `tls`, serves https with the certificate make_certificate() wrote into the directory.
+    void start(bool tls = false) {
+        std::vector<std::string> argv = {"python3", dir_.file("jwks_server.py"), document(), std::to_string(port_),
+                                         dir_.file("requests.log")};
+        if (tls) {
+            argv.push_back(dir_.file("cert.pem"));
+            argv.push_back(dir_.file("key.pem"));
+        }
+        tls_ = tls;
+        pid_ = spawn(argv, {}, dir_.file("server.out"));
         if (!eventually([&] {
                 int fd = connect_loopback(port_);
                 if (fd < 0) return false;
@@ -83,13 +95,17 @@ public:
     }
     void serve(const std::string& text) { write_file(document(), text); }
     std::size_t requests() const { return count_of(read_file(dir_.file("requests.log")), "\n"); }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/realms/test/protocol/openid-connect/certs"; }
+    std::string url() const {
+        return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) +
+               "/realms/test/protocol/openid-connect/certs";
+    }
     std::string document() const { return dir_.file("jwks.json"); }
 
 private:
     const TempDir& dir_;
     std::uint16_t port_;
     pid_t pid_ = -1;
+    bool tls_ = false;
 };
 
 long long unix_now() {
@@ -264,6 +280,18 @@ TEST_F(JwksTest, SighupFetchesTheKeySetAtOnce) {
     ASSERT_EQ(server_.requests(), 1u);
     ::kill(gw.pid(), SIGHUP);
     EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_jwks_keys") == 2; }, 5s)) << gw.log();
+}
+
+TEST_F(JwksTest, AnHttpsEndpointWithACertificateTheSystemDoesNotTrustIsRefused) {
+    make_certificate(dir_, "127.0.0.1");  // self-signed: in no CA store
+    server_.serve(keys::jwks_of({&key_a()}));
+    server_.start(/*tls=*/true);
+    GatewayProcess gw(redis_.url(), jwks_env(server_, 1), /*wait_ready=*/false);
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_jwks_fetches_total{result=\"unreachable\"}") >= 2; }, 10s))
+        << gw.log();
+    EXPECT_FALSE(gw.ready()) << "keys from an endpoint whose certificate does not verify are never used";
+    EXPECT_EQ(server_.requests(), 0u) << "no request is sent before the certificate has been verified";
+    EXPECT_NE(gw.log().find("certificate verify failed"), std::string::npos) << gw.log();
 }
 
 // Audience, issuer and HS256 rotation ------------------------------------------------------------
