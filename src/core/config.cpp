@@ -207,12 +207,20 @@ std::string_view without_trailing_newlines(std::string_view s) {
     return s;
 }
 
+// A secret is a few dozen bytes; anything this large is the wrong file, not a secret.
+constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
 // Reads the secret named by `key` from `path`; an error names both, never the contents.
 std::optional<std::string> read_secret_file(std::string_view key, const std::string& path, const FileReader& read_file,
                                             std::vector<std::string>& errors) {
     auto text = read_file(path);
     if (!text) {
         errors.push_back(std::string(key) + ": cannot read " + path);
+        return std::nullopt;
+    }
+    if (text->size() > kMaxSecretFileBytes) {
+        errors.push_back(std::string(key) + ": " + path + " is larger than " + std::to_string(kMaxSecretFileBytes) +
+                         " bytes");
         return std::nullopt;
     }
     auto value = without_trailing_newlines(*text);

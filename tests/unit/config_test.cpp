@@ -986,6 +986,14 @@ TEST(ConfigIdentity, AnUnreadableOrEmptySecretFileNamesTheKeyAndTheFile) {
     EXPECT_TRUE(any_error_contains(empty, "jwt_secret_file: /empty is empty")) << joined(empty.errors);
 }
 
+TEST(ConfigIdentity, AnOversizedSecretFileIsRefused) {
+    Sources s;
+    s.env.clear();
+    s.files["/big"] = std::string(64 * 1024 + 1, 'x');
+    auto l = s.load({"--jwt-secret-file", "/big"});
+    EXPECT_TRUE(any_error_contains(l, "jwt_secret_file: /big is larger than")) << joined(l.errors);
+}
+
 TEST(ConfigIdentity, AFileSecretNeverAppearsInAnError) {
     Sources s;
     s.files["/s"] = kSecret;
