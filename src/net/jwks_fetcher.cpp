@@ -209,6 +209,15 @@ asio::awaitable<JwksFetcher::Outcome> JwksFetcher::fetch() {
 
 void JwksFetcher::take(Outcome outcome) {
     const auto now = Clock::now();
+    if (outcome.result == JwksFetchResult::ok && current_ && outcome.body == current_body_) {
+        // The same document as last time: the keys in use are current again, without rebuilding
+        // them (checking dozens of large RSA keys would hold up this I/O thread for nothing).
+        metrics_.count_jwks_fetch(JwksFetchResult::ok);
+        policy_.succeeded(now);
+        current_since_ = now;
+        metrics_.jwks_loaded_at_ms = std::max<std::int64_t>(1, steady_ms(now));
+        return;
+    }
     if (outcome.result == JwksFetchResult::ok) {
         auto parsed = parse_jwks(outcome.body);
         if (!parsed.ok()) {
@@ -229,6 +238,7 @@ void JwksFetcher::take(Outcome outcome) {
                               {{"kid", safe_prefix(skipped.kid, 64)}, {"reason", to_string(skipped.reason)}});
             }
             current_ = keys;
+            current_body_ = std::move(outcome.body);
             current_since_ = now;
             metrics_.jwks_keys = keys->keys.size();
             metrics_.jwks_loaded_at_ms = std::max<std::int64_t>(1, steady_ms(now));

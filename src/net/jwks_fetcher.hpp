@@ -69,6 +69,7 @@ private:
     std::atomic<bool> missing_posted_{false};
     bool stopped_ = false;
     std::shared_ptr<const KeySet> current_;  // what was last handed over, to log changes only
+    std::string current_body_;               // the document it came from
     std::chrono::steady_clock::time_point current_since_{};
 };
 
