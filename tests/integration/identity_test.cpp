@@ -233,7 +233,7 @@ TEST_F(JwksTest, ARemovedKeyStopsVerifyingAfterTheNextRefresh) {
     EXPECT_EQ(gw.metric("wsgw_jwks_keys"), 1);
 }
 
-TEST_F(JwksTest, GarbageOrAnEndpointThatIsDownKeepsTheKeysAndReadiness) {
+TEST_F(JwksTest, GarbageAnOversizedAnswerAnErrorStatusOrAnEndpointThatIsDownKeepTheKeysAndReadiness) {
     server_.serve(keys::jwks_of({&key_a()}));
     server_.start();
     GatewayProcess gw(redis_.url(), jwks_env(server_, 1));
@@ -241,6 +241,12 @@ TEST_F(JwksTest, GarbageOrAnEndpointThatIsDownKeepsTheKeysAndReadiness) {
     server_.serve("<html>maintenance</html>");
     EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_jwks_fetches_total{result=\"invalid\"}") >= 1; }, 10s));
     EXPECT_TRUE(gw.ready());
+    EXPECT_EQ(refusal(gw.port(), signed_by(key_a(), unique_user("idp"))), "admitted");
+
+    server_.serve(std::string(1024 * 1024 + 1, ' ') + keys::jwks_of({&key_b()}));
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_jwks_fetches_total{result=\"too_large\"}") >= 1; }, 10s));
+    ::unlink(server_.document().c_str());  // the server answers 404
+    EXPECT_TRUE(eventually([&] { return gw.metric("wsgw_jwks_fetches_total{result=\"bad_status\"}") >= 1; }, 10s));
     EXPECT_EQ(refusal(gw.port(), signed_by(key_a(), unique_user("idp"))), "admitted");
 
     server_.stop();
