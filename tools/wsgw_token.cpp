@@ -1,5 +1,5 @@
 // wsgw-token: prints an HS256 token for a user, for development and testing.
-//   wsgw-token --secret S --user u1 [--ttl 3600] [--claim sub]
+//   wsgw-token --secret S --user u1 [--ttl 3600] [--claim sub] [--aud A] [--iss I]
 // The secret may also come from WSGW_JWT_SECRET.
 #include <chrono>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 
 int main(int argc, char** argv) {
     std::string secret = std::getenv("WSGW_JWT_SECRET") ? std::getenv("WSGW_JWT_SECRET") : "";
-    std::string user, claim = "sub";
+    std::string user, claim = "sub", audience, issuer;
     long long ttl = 3600;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -27,8 +27,10 @@ int main(int argc, char** argv) {
         else if (a == "--user") user = next();
         else if (a == "--claim") claim = next();
         else if (a == "--ttl") ttl = std::atoll(next().c_str());
+        else if (a == "--aud") audience = next();  // for a gateway with jwt_audience
+        else if (a == "--iss") issuer = next();    // for a gateway with jwt_issuer
         else {
-            std::cerr << "usage: wsgw-token [--secret S] --user ID [--ttl SECONDS] [--claim NAME]\n";
+            std::cerr << "usage: wsgw-token [--secret S] --user ID [--ttl SECONDS] [--claim NAME] [--aud A] [--iss I]\n";
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
     }
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     nlohmann::json claims{{claim, user}, {"iat", now}, {"exp", now + ttl}};
+    if (!audience.empty()) claims["aud"] = audience;
+    if (!issuer.empty()) claims["iss"] = issuer;
     std::cout << wsgw::sign_hs256(claims.dump(), secret) << "\n";
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wsgw/endpoints.hpp"
+#include "wsgw/http_url.hpp"
 
 namespace wsgw {
 
@@ -70,6 +71,14 @@ struct Config {
     std::string redis_cluster_nodes;
     std::uint64_t redis_cluster_refresh_ms = 5'000;
     std::string instance_id;  // empty: a random one per start
+    std::string jwt_audience;
+    std::string jwt_issuer;
+    std::string jwt_jwks_url;
+    std::uint64_t jwt_jwks_refresh_s = 300;
+    std::string jwt_secret_previous;
+    std::string jwt_secret_file;
+    std::string jwt_secret_previous_file;
+    std::string redis_password_file;
 
     // Derived during loading: from `listen`, `redis_url`, and the key file's contents.
     ListenAddress listen_address;
@@ -78,6 +87,7 @@ struct Config {
     std::string jwt_public_key;  // PEM, read from jwt_public_key_file
     std::vector<RedisEndpoint> sentinels;  // from redis_sentinels and redis_sentinel_password
     std::vector<RedisEndpoint> cluster_seeds;  // from redis_cluster_nodes, with redis_url's credentials
+    std::optional<HttpUrl> jwks_url;  // from jwt_jwks_url
 };
 
 struct ConfigOption {
@@ -106,6 +116,13 @@ struct ConfigLoad {
 // args excludes argv[0]. The config file comes from --config PATH or WSGW_CONFIG.
 ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& env, const FileReader& read_file,
                        unsigned hardware_threads);
+
+// Reads the files that hold token-verifying material into `config`: jwt_secret_file into
+// jwt_secret, jwt_secret_previous_file into jwt_secret_previous (a trailing newline trimmed, as
+// mounted secrets often end in one), and jwt_public_key_file into jwt_public_key. Values set
+// directly are kept when no file is named. Each error names the key and the file, never the
+// contents. At start-up, and again on SIGHUP.
+std::vector<std::string> load_auth_files(Config& config, const FileReader& read_file);
 
 // key -> value for the start-up log line: secrets and the Redis password are redacted.
 std::vector<std::pair<std::string, std::string>> describe(const Config& config);

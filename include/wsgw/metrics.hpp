@@ -10,6 +10,7 @@
 #include "wsgw/auth.hpp"
 #include "wsgw/channel.hpp"
 #include "wsgw/control_command.hpp"
+#include "wsgw/jwks_refresh.hpp"
 #include "wsgw/message.hpp"
 
 namespace wsgw {
@@ -43,7 +44,7 @@ enum class HttpRejection {
     over_address_limit, // max_connections_per_address
     draining,
     tls_handshake_failed,
-    not_ready,          // the revocation list has not been loaded from Redis yet
+    not_ready,          // the revocation list (or the JWKS key set) has not been loaded yet
     over_pending_limit, // max_pending_connections: closed at accept, before any request is read
 };
 inline constexpr std::size_t kHttpRejectionCount = 13;
@@ -100,6 +101,15 @@ struct Metrics {
     // frames are shared, so memory is at most this).
     std::atomic<std::int64_t> resume_retained_messages{0};
     std::atomic<std::int64_t> resume_retained_bytes{0};
+    // Identity provider keys (jwt_jwks_url): fetches by result, the keys in use, and when they
+    // were loaded (steady clock, ms since its epoch; 0: none yet), for the age gauge.
+    std::array<Counter, kJwksFetchResultCount> jwks_fetches{};
+    std::atomic<bool> jwks_enabled{false};
+    std::atomic<std::uint64_t> jwks_keys{0};
+    std::atomic<std::int64_t> jwks_loaded_at_ms{0};
+    // SIGHUP reloads of the token-verifying secrets and key files.
+    Counter auth_reloads_ok{0};
+    Counter auth_reloads_failed{0};
 
     static void add(Counter& c, std::uint64_t n = 1) noexcept { c.fetch_add(n, std::memory_order_relaxed); }
     // The Redis node subscribed to ("host:port"; empty while none), for wsgw_redis_node.
@@ -112,6 +122,7 @@ struct Metrics {
     void count_http_rejection(HttpRejection r) noexcept { add(http_rejections[static_cast<std::size_t>(r)]); }
     void count_control(ControlAction a) noexcept { add(control_commands[static_cast<std::size_t>(a)]); }
     void count_control_rejected(ControlError e) noexcept { add(control_rejected[static_cast<std::size_t>(e)]); }
+    void count_jwks_fetch(JwksFetchResult r) noexcept { add(jwks_fetches[static_cast<std::size_t>(r)]); }
 
 private:
     mutable std::mutex redis_node_mutex_;

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "wsgw/base64url.hpp"
 #include "wsgw/channel.hpp"
+#include "wsgw/jwks.hpp"
 
 namespace wsgw {
 
@@ -24,38 +26,8 @@ struct JwtFree {
 };
 using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
 
-int b64url_value(char c) noexcept {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-// Only to read the JOSE header and claims before handing the token to libjwt.
-std::optional<std::string> b64url_decode(std::string_view in) {
-    while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-    if (in.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(in.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        int v = b64url_value(c);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-        }
-    }
-    return out;
-}
-
 std::optional<json> decode_object(std::string_view part) {
-    auto text = b64url_decode(part);
+    auto text = base64url_decode(part);
     if (!text) return std::nullopt;
     auto doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) return std::nullopt;
@@ -103,7 +75,8 @@ std::optional<JwtAlgorithm> parse_jwt_algorithm(std::string_view name) noexcept 
 std::string_view to_string(AuthFailure f) noexcept {
     static constexpr std::array<std::string_view, kAuthFailureCount> kNames = {
         "missing_token", "malformed", "alg_not_allowed", "bad_signature", "missing_subject",
-        "invalid_subject", "missing_exp", "expired", "not_yet_valid", "revoked"};
+        "invalid_subject", "missing_exp", "expired", "not_yet_valid", "revoked", "wrong_audience", "wrong_issuer",
+        "unknown_key"};
     return kNames[static_cast<std::size_t>(f)];
 }
 
@@ -123,19 +96,38 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     // Pin the algorithm before verifying: a token must never choose how it is checked
     // ("alg":"none", or an asymmetric alg whose public key would be fed in as an HMAC secret).
     auto alg = header->find("alg");
-    if (alg == header->end() || !alg->is_string() || alg->get_ref<const std::string&>() != to_string(config.algorithm))
-        return AuthResult::failure(F::alg_not_allowed);
+    if (alg == header->end() || !alg->is_string()) return AuthResult::failure(F::alg_not_allowed);
+    const auto& alg_name = alg->get_ref<const std::string&>();
+    JwtAlgorithm pinned = config.algorithm;
+    const std::string* key = config.algorithm == JwtAlgorithm::hs256 ? &config.secret : &config.public_key;
+    if (config.jwks) {
+        // The key decides the algorithm; HS256 never applies to published keys.
+        if (alg_name != to_string(JwtAlgorithm::rs256) && alg_name != to_string(JwtAlgorithm::es256))
+            return AuthResult::failure(F::alg_not_allowed);
+        auto kid = header->find("kid");
+        if (kid == header->end() || !kid->is_string()) return AuthResult::failure(F::unknown_key);
+        const JwksKey* found = config.jwks->find(kid->get_ref<const std::string&>());
+        if (!found) return AuthResult::failure(F::unknown_key);
+        pinned = found->algorithm;
+        key = &found->public_key_pem;
+    }
+    if (alg_name != to_string(pinned)) return AuthResult::failure(F::alg_not_allowed);
     if (token.size() == dot2 + 1) return AuthResult::failure(F::bad_signature);
 
-    const std::string& key = config.algorithm == JwtAlgorithm::hs256 ? config.secret : config.public_key;
-    if (key.empty()) return AuthResult::failure(F::bad_signature);
-    jwt_t* raw = nullptr;
+    if (key->empty()) return AuthResult::failure(F::bad_signature);
     std::string token_z(token);
-    int rc = jwt_decode(&raw, token_z.c_str(), reinterpret_cast<const unsigned char*>(key.data()),
-                        static_cast<int>(key.size()));
-    JwtPtr jwt(raw);
-    if (rc != 0 || !jwt || jwt_get_alg(jwt.get()) != to_libjwt(config.algorithm))
-        return AuthResult::failure(F::bad_signature);
+    auto signature_holds = [&](const std::string& k) {
+        jwt_t* raw = nullptr;
+        int rc = jwt_decode(&raw, token_z.c_str(), reinterpret_cast<const unsigned char*>(k.data()),
+                            static_cast<int>(k.size()));
+        JwtPtr jwt(raw);
+        return rc == 0 && jwt && jwt_get_alg(jwt.get()) == to_libjwt(pinned);
+    };
+    bool verified = signature_holds(*key);
+    // During an HS256 rotation, tokens issued before the switch still verify with the old secret.
+    if (!verified && pinned == JwtAlgorithm::hs256 && !config.jwks && !config.previous_secret.empty())
+        verified = signature_holds(config.previous_secret);
+    if (!verified) return AuthResult::failure(F::bad_signature);
 
     // Claims are read from the same bytes libjwt has just verified.
     auto exp_it = claims->find("exp");
@@ -148,6 +140,21 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
         if (!nbf || now + config.leeway < *nbf) return AuthResult::failure(F::not_yet_valid);
     }
 
+    if (!config.audience.empty()) {
+        auto aud = claims->find("aud");
+        bool named = false;
+        if (aud != claims->end() && aud->is_string()) named = aud->get_ref<const std::string&>() == config.audience;
+        if (aud != claims->end() && aud->is_array())
+            for (const auto& a : *aud)
+                if (a.is_string() && a.get_ref<const std::string&>() == config.audience) named = true;
+        if (!named) return AuthResult::failure(F::wrong_audience);
+    }
+    if (!config.issuer.empty()) {
+        auto iss = claims->find("iss");
+        if (iss == claims->end() || !iss->is_string() || iss->get_ref<const std::string&>() != config.issuer)
+            return AuthResult::failure(F::wrong_issuer);
+    }
+
     auto sub = claims->find(config.user_claim);
     if (sub == claims->end() || !sub->is_string()) return AuthResult::failure(F::missing_subject);
     const auto& user = sub->get_ref<const std::string&>();
@@ -157,7 +164,8 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     return AuthResult::success(Identity{user, *exp, std::move(token_id)});
 }
 
-std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view secret) {
+std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view secret,
+                       std::string_view kid) {
     jwt_t* raw = nullptr;
     if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
     JwtPtr jwt(raw);
@@ -166,6 +174,8 @@ std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std
     if (jwt_set_alg(jwt.get(), to_libjwt(algorithm), reinterpret_cast<const unsigned char*>(secret.data()),
                     static_cast<int>(secret.size())) != 0)
         throw std::invalid_argument("cannot sign with this key");
+    if (!kid.empty() && jwt_add_header(jwt.get(), "kid", std::string(kid).c_str()) != 0)
+        throw std::invalid_argument("cannot set the kid header");
     std::unique_ptr<char, decltype(&std::free)> out(jwt_encode_str(jwt.get()), &std::free);
     if (!out) throw std::runtime_error("jwt_encode_str failed");
     return out.get();

@@ -187,6 +187,63 @@ std::optional<std::string> set_revocation_key(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+template <std::string Config::*Field>
+std::optional<std::string> set_verbatim(Config& c, std::string_view v) {
+    // Secrets are taken verbatim: surrounding spaces may be part of them.
+    c.*Field = std::string(v);
+    return std::nullopt;
+}
+
+template <std::string Config::*Field>
+std::string show_set(const Config& c) {
+    return (c.*Field).empty() ? "(unset)" : "(set)";
+}
+
+std::optional<std::string> set_jwks_url(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v.empty()) {
+        c.jwt_jwks_url.clear();
+        c.jwks_url.reset();
+        return std::nullopt;
+    }
+    std::string err;
+    auto url = parse_http_url(v, err);
+    if (!url) return err;
+    c.jwt_jwks_url = std::string(v);
+    c.jwks_url = std::move(*url);
+    return std::nullopt;
+}
+
+// The contents of a mounted secret: one trailing line end (or several) is not part of it.
+std::string_view without_trailing_newlines(std::string_view s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+// A secret is a few dozen bytes; anything this large is the wrong file, not a secret.
+constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
+// Reads the secret named by `key` from `path`; an error names both, never the contents.
+std::optional<std::string> read_secret_file(std::string_view key, const std::string& path, const FileReader& read_file,
+                                            std::vector<std::string>& errors) {
+    auto text = read_file(path);
+    if (!text) {
+        errors.push_back(std::string(key) + ": cannot read " + path);
+        return std::nullopt;
+    }
+    if (text->size() > kMaxSecretFileBytes) {
+        errors.push_back(std::string(key) + ": " + path + " is larger than " + std::to_string(kMaxSecretFileBytes) +
+                         " bytes");
+        return std::nullopt;
+    }
+    auto value = without_trailing_newlines(*text);
+    if (value.empty()) {
+        errors.push_back(std::string(key) + ": " + path + " is empty");
+        return std::nullopt;
+    }
+    return std::string(value);
+}
+
 std::string redacted_redis_url(const Config& c) {
     if (c.redis.password.empty()) return c.redis_url;
     std::string out = "redis://";
@@ -319,6 +376,23 @@ const std::vector<ConfigOption> kOptions = {
     {"instance_id",
      "This instance's name in logs and in the spread of instances over cluster nodes (e.g. the pod name); empty: random per start.",
      false, set_instance_id, show_text<&Config::instance_id>},
+    {"jwt_audience", "When set, a token's aud (a string or an array of strings) must contain this value.", false,
+     set_text<&Config::jwt_audience>, show_text<&Config::jwt_audience>},
+    {"jwt_issuer", "When set, a token's iss must equal this value.", false, set_text<&Config::jwt_issuer>,
+     show_text<&Config::jwt_issuer>},
+    {"jwt_jwks_url",
+     "http(s) URL of a JSON Web Key Set (an identity provider's RS256/ES256 keys, chosen by the token's kid); replaces jwt_secret and jwt_public_key_file.",
+     false, set_jwks_url, show_text<&Config::jwt_jwks_url>},
+    {"jwt_jwks_refresh_s", "Interval of the key set refresh (a token with an unknown kid also triggers one, at most every 5 s).",
+     false, set_uint<&Config::jwt_jwks_refresh_s, 1, 86'400>, show_uint<&Config::jwt_jwks_refresh_s>},
+    {"jwt_secret_previous", "Former HS256 secret, still accepted while tokens signed with it are in use (rotation).",
+     true, set_verbatim<&Config::jwt_secret_previous>, show_set<&Config::jwt_secret_previous>},
+    {"jwt_secret_file", "File holding jwt_secret (a trailing newline is trimmed); reloaded on SIGHUP.", false,
+     set_text<&Config::jwt_secret_file>, show_text<&Config::jwt_secret_file>},
+    {"jwt_secret_previous_file", "File holding jwt_secret_previous; reloaded on SIGHUP.", false,
+     set_text<&Config::jwt_secret_previous_file>, show_text<&Config::jwt_secret_previous_file>},
+    {"redis_password_file", "File holding the Redis password (overrides the one in redis_url; a trailing newline is trimmed).",
+     false, set_text<&Config::redis_password_file>, show_text<&Config::redis_password_file>},
 };
 
 const ConfigOption* find_option(std::string_view key) {
@@ -475,18 +549,27 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     for (const auto& [opt, value] : flags) apply(load, *opt, value, flag_name(opt->key));
 
     Config& c = load.config;
-    if (c.jwt_algorithm == "HS256" && c.jwt_secret.empty())
-        load.errors.push_back("WSGW_JWT_SECRET: is required (set jwt_secret in the file, the env var, or "
-                              "--jwt-secret); without it no client could be authenticated");
-    if (c.jwt_algorithm != "HS256") {
-        if (c.jwt_public_key_file.empty()) {
-            load.errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: is required when jwt_algorithm is " + c.jwt_algorithm);
-        } else if (auto key = read_file(c.jwt_public_key_file);
-                   !key || key->find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
-            load.errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: cannot read a PEM public key from " + c.jwt_public_key_file);
-        } else {
-            c.jwt_public_key = *key;
-        }
+    if (!c.jwt_secret.empty() && !c.jwt_secret_file.empty())
+        load.errors.push_back("jwt_secret/jwt_secret_file: set one, not both");
+    if (!c.jwt_secret_previous.empty() && !c.jwt_secret_previous_file.empty())
+        load.errors.push_back("jwt_secret_previous/jwt_secret_previous_file: set one, not both");
+    const bool jwks = c.jwks_url.has_value();
+    if (jwks && (!c.jwt_secret.empty() || !c.jwt_secret_file.empty() || !c.jwt_public_key_file.empty()))
+        load.errors.push_back("jwt_jwks_url: set either jwt_jwks_url or jwt_secret/jwt_secret_file/jwt_public_key_file, "
+                              "not both (the key set holds every key tokens are verified with)");
+    if ((jwks || c.jwt_algorithm != "HS256") && (!c.jwt_secret_previous.empty() || !c.jwt_secret_previous_file.empty()))
+        load.errors.push_back("jwt_secret_previous: applies to HS256 secrets only, not to public keys or a key set");
+    if (!jwks && c.jwt_algorithm != "HS256" && c.jwt_public_key_file.empty())
+        load.errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: is required when jwt_algorithm is " + c.jwt_algorithm);
+    if (!jwks && c.jwt_algorithm == "HS256" && c.jwt_secret.empty() && c.jwt_secret_file.empty())
+        load.errors.push_back("WSGW_JWT_SECRET: is required (set jwt_secret or jwt_secret_file in the file, the "
+                              "env var, or the flag) unless jwt_jwks_url is set; without it no client could be "
+                              "authenticated");
+    auto file_errors = load_auth_files(c, read_file);
+    load.errors.insert(load.errors.end(), file_errors.begin(), file_errors.end());
+    if (!c.redis_password_file.empty()) {
+        if (auto password = read_secret_file("redis_password_file", c.redis_password_file, read_file, load.errors))
+            c.redis.password = std::move(*password);
     }
     if (c.tls_cert_file.empty() != c.tls_key_file.empty())
         load.errors.push_back("WSGW_TLS_CERT_FILE/WSGW_TLS_KEY_FILE: set both or neither");
@@ -512,6 +595,27 @@ ConfigLoad load_config(const std::vector<std::string>& args, const EnvLookup& en
     if (c.redis_reconnect_min_ms > c.redis_reconnect_max_ms)
         load.errors.push_back("redis_reconnect_min_ms: must not exceed redis_reconnect_max_ms");
     return load;
+}
+
+std::vector<std::string> load_auth_files(Config& c, const FileReader& read_file) {
+    std::vector<std::string> errors;
+    if (!c.jwt_secret_file.empty()) {
+        if (auto secret = read_secret_file("jwt_secret_file", c.jwt_secret_file, read_file, errors))
+            c.jwt_secret = std::move(*secret);
+    }
+    if (!c.jwt_secret_previous_file.empty()) {
+        if (auto secret = read_secret_file("jwt_secret_previous_file", c.jwt_secret_previous_file, read_file, errors))
+            c.jwt_secret_previous = std::move(*secret);
+    }
+    if (!c.jwks_url && c.jwt_algorithm != "HS256" && !c.jwt_public_key_file.empty()) {
+        if (auto key = read_file(c.jwt_public_key_file);
+            !key || key->find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+            errors.push_back("WSGW_JWT_PUBLIC_KEY_FILE: cannot read a PEM public key from " + c.jwt_public_key_file);
+        } else {
+            c.jwt_public_key = *key;
+        }
+    }
+    return errors;
 }
 
 std::vector<std::pair<std::string, std::string>> describe(const Config& config) {

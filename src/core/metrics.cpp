@@ -1,6 +1,8 @@
 #include "wsgw/metrics.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 
 namespace wsgw {
@@ -187,6 +189,25 @@ std::string render_prometheus(const Metrics& m) {
     header(out, "wsgw_resume_evictions_total", "counter",
            "Messages dropped from a resume window before their time by a count or byte bound.");
     sample(out, "wsgw_resume_evictions_total", "", load(m.resume_evictions));
+
+    header(out, "wsgw_auth_reloads_total", "counter", "SIGHUP reloads of the JWT secrets and key files, by result.");
+    sample(out, "wsgw_auth_reloads_total", "result=\"ok\"", load(m.auth_reloads_ok));
+    sample(out, "wsgw_auth_reloads_total", "result=\"failed\"", load(m.auth_reloads_failed));
+    if (m.jwks_enabled.load(std::memory_order_relaxed)) {
+        header(out, "wsgw_jwks_fetches_total", "counter", "Fetches of the JSON Web Key Set (jwt_jwks_url), by result.");
+        labelled(out, "wsgw_jwks_fetches_total", "result", m.jwks_fetches,
+                 [](std::size_t i) { return to_string(static_cast<JwksFetchResult>(i)); });
+        header(out, "wsgw_jwks_keys", "gauge", "Keys in the key set in use.");
+        sample(out, "wsgw_jwks_keys", "", m.jwks_keys.load(std::memory_order_relaxed));
+        // Absent until the first fetch succeeds: a fleet's alert on age then reads "no keys" apart.
+        header(out, "wsgw_jwks_age_seconds", "gauge", "Seconds since the key set in use was fetched.");
+        if (auto at = m.jwks_loaded_at_ms.load(std::memory_order_relaxed); at != 0) {
+            auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count();
+            sample(out, "wsgw_jwks_age_seconds", "", static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ms - at) / 1000));
+        }
+    }
     return out;
 }
 

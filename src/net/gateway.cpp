@@ -2,9 +2,12 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "net/control_channel.hpp"
+#include "net/jwks_fetcher.hpp"
 #include "net/listener.hpp"
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
@@ -66,6 +69,7 @@ Gateway::Gateway(const Config& config)
     if (!config.tls_cert_file.empty())
         ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);
     for (auto& shard : shards_) shard->validator = &intake_;
+    set_up_auth();
 
     listener_ = std::make_shared<Listener>(shards_, ctx_, config.listen_address, Listener::Role::public_api);
     if (config.internal_listen_address)
@@ -127,6 +131,7 @@ void Gateway::run() {
         internal_listener_->start();
     }
     subscriber_->start();
+    if (jwks_) jwks_->start();
     wait_for_signal();
     wait_for_hangup();
 
@@ -186,11 +191,78 @@ void Gateway::wait_for_hangup() {
                 Metrics::add(ctx_.metrics.tls_reloads_failed);
                 log::error("tls_reload_failed", {{"error", error}});
             }
-        } else {
-            log::info("sighup_ignored", {{"detail", "no TLS certificate configured"}});
         }
+        reload_auth();
         wait_for_hangup();
     });
+}
+
+namespace {
+
+std::optional<std::string> read_whole_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+void Gateway::set_up_auth() {
+    auto auth = std::make_shared<AuthConfig>(ctx_.auth);
+    auth->previous_secret = config_.jwt_secret_previous;
+    auth->audience = config_.jwt_audience;
+    auth->issuer = config_.jwt_issuer;
+    ctx_.auth_state.replace(std::move(auth));
+    if (!config_.jwks_url) return;
+
+    ctx_.jwks_enabled = true;
+    JwksFetcher::Options options;
+    options.url = *config_.jwks_url;
+    options.url_text = config_.jwt_jwks_url;
+    options.refresh.interval = std::chrono::seconds(config_.jwt_jwks_refresh_s);
+    // Runs on the first shard's thread, as the SIGHUP handler does: the two never replace the
+    // material at the same time, so neither undoes the other's change.
+    jwks_ = std::make_unique<JwksFetcher>(shards_.front()->ioc.get_executor(), std::move(options), ctx_.metrics,
+                                          [this](std::shared_ptr<const KeySet> keys) {
+                                              auto next = std::make_shared<AuthConfig>(*ctx_.auth_state.current());
+                                              next->jwks = std::move(keys);
+                                              ctx_.auth_state.replace(std::move(next));
+                                              ctx_.jwks_loaded = true;
+                                          });
+    ctx_.auth_state.on_unknown_key([fetcher = jwks_.get()] { fetcher->key_missing(); });
+}
+
+void Gateway::reload_auth() {
+    if (jwks_) {
+        jwks_->refetch_now();
+        log::info("jwks_refetch_requested", {{"url", config_.jwt_jwks_url}});
+    }
+    const bool has_files = !config_.jwt_secret_file.empty() || !config_.jwt_secret_previous_file.empty() ||
+                           (!config_.jwks_url && config_.jwt_algorithm != "HS256" && !config_.jwt_public_key_file.empty());
+    if (!has_files) {
+        if (!ctx_.tls && !jwks_) log::info("sighup_ignored", {{"detail", "no TLS certificate or key files configured"}});
+        return;
+    }
+    Config fresh = config_;
+    auto errors = load_auth_files(fresh, read_whole_file);
+    if (!errors.empty()) {
+        // The material in use stays: a half-written secret file must not lock every client out.
+        Metrics::add(ctx_.metrics.auth_reloads_failed);
+        for (const auto& e : errors) log::error("auth_reload_failed", {{"error", e}});
+        return;
+    }
+    auto next = std::make_shared<AuthConfig>(*ctx_.auth_state.current());
+    next->secret = fresh.jwt_secret;
+    next->previous_secret = fresh.jwt_secret_previous;
+    next->public_key = fresh.jwt_public_key;
+    ctx_.auth_state.replace(std::move(next));
+    Metrics::add(ctx_.metrics.auth_reloads_ok);
+    log::info("auth_reloaded", {{"secret_file", config_.jwt_secret_file},
+                                {"previous_secret_file", config_.jwt_secret_previous_file},
+                                {"public_key_file", config_.jwt_public_key_file},
+                                {"previous_secret", !fresh.jwt_secret_previous.empty()}});
 }
 
 void Gateway::begin_shutdown(const char* cause) {
@@ -241,6 +313,7 @@ void Gateway::await_sessions_closed() {
 }
 
 void Gateway::stop_all() {
+    if (jwks_) jwks_->stop();
     signals_.cancel();
     hangup_.cancel();
     for (auto& shard : shards_) {

@@ -1,7 +1,7 @@
 #pragma once
 // Wires the parts together: one shard per I/O thread, the listener, the Redis subscriber, the
-// validator between Redis and the shards, and signal handling (SIGTERM/SIGINT drain, SIGHUP
-// certificate reload).
+// validator between Redis and the shards, the JWKS fetcher, and signal handling (SIGTERM/SIGINT
+// drain, SIGHUP reload of the certificate and the token-verifying secrets and keys).
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -14,6 +14,7 @@
 namespace wsgw {
 
 class ControlChannel;
+class JwksFetcher;
 class Listener;
 class RedisSubscriber;
 
@@ -36,6 +37,11 @@ private:
     void close_sessions();
     void await_sessions_closed();
     void stop_all();
+    // Token-verifying material: the initial AuthState and, with jwt_jwks_url, the key fetcher.
+    void set_up_auth();
+    // SIGHUP: the secret and public key files read again (the old material kept when they do
+    // not load), and a key set fetch.
+    void reload_auth();
 
     Config config_;
     GatewayContext ctx_;
@@ -53,6 +59,7 @@ private:
     // once it ends (subscriber thread only).
     std::vector<std::shared_ptr<const Delivery>> batch_;
     bool shutting_down_ = false;
+    std::unique_ptr<JwksFetcher> jwks_;  // null without jwt_jwks_url
 };
 
 }  // namespace wsgw

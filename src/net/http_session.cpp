@@ -167,6 +167,9 @@ void HttpSession<Stream>::handle(Request&& req) {
         if (!ctx_.redis_ready.load())
             return reply_json(http::status::service_unavailable, R"({"status":"not_ready","redis":"not_subscribed"})",
                               keep_alive);
+        if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load())
+            return reply_json(http::status::service_unavailable, R"({"status":"not_ready","jwks":"not_loaded"})",
+                              keep_alive);
         return reply_json(http::status::ok, R"({"status":"ready","redis":"subscribed"})", keep_alive);
     }
     Response res{http::status::ok, req.version()};
@@ -239,7 +242,11 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
     }
 
     // Authenticate before anything else about the request is acted on.
-    auto auth = token ? verify_token(token->value, ctx_.auth, std::chrono::system_clock::now())
+    if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load()) {
+        refuse(http::status::service_unavailable, HttpRejection::not_ready, "signing keys not fetched from jwt_jwks_url yet");
+        return std::nullopt;
+    }
+    auto auth = token ? ctx_.auth_state.verify(token->value, std::chrono::system_clock::now())
                       : AuthResult::failure(AuthFailure::missing_token);
     if (!auth.ok()) {
         ctx_.metrics.count_auth_failure(auth.failure());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/delivery.hpp"
+#include "net/auth_state.hpp"
 #include "net/session.hpp"
 #include "wsgw/auth.hpp"
 #include "wsgw/client_address.hpp"
@@ -71,6 +72,12 @@ struct GatewayContext {
     std::atomic<bool> revocations_loaded{false};
     std::atomic<bool> redis_ready{false};
     std::atomic<bool> draining{false};
+    // What verifies tokens (AuthState::verify): built from `auth` at start-up, then replaced on
+    // SIGHUP and by each key set fetched from jwt_jwks_url. With a key set configured, upgrades
+    // wait until the first one has been fetched: until then no token could verify.
+    AuthState auth_state;
+    bool jwks_enabled = false;
+    std::atomic<bool> jwks_loaded{false};
 };
 
 struct Shard {

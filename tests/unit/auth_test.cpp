@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <stdexcept>
+
+#include "../common/test_keys.hpp"
+#include "wsgw/jwks.hpp"
+
 #include <array>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -573,12 +579,206 @@ TEST(VerifyToken, RefusesEveryTokenWhenTheKeyIsMissing) {
                         AuthFailure::bad_signature);
 }
 
+// audience and issuer --------------------------------------------------------------------------------
+
+AuthConfig with_audience(std::string audience) {
+    auto c = config();
+    c.audience = std::move(audience);
+    return c;
+}
+
+TEST(VerifyAudience, AcceptsAnAudStringEqualToTheConfiguredAudience) {
+    auto c = claims();
+    c["aud"] = "ws-gateway";
+    auto r = verify(sign(c), with_audience("ws-gateway"));
+    EXPECT_TRUE(r.ok()) << outcome(r);
+}
+
+TEST(VerifyAudience, AcceptsAnAudArrayContainingTheConfiguredAudience) {
+    auto c = claims();
+    c["aud"] = json::array({"account", "ws-gateway"});
+    auto r = verify(sign(c), with_audience("ws-gateway"));
+    EXPECT_TRUE(r.ok()) << outcome(r);
+}
+
+TEST(VerifyAudience, RefusesAnAudArrayWithoutTheConfiguredAudience) {
+    auto c = claims();
+    c["aud"] = json::array({"account", "billing"});
+    EXPECT_AUTH_FAILURE(verify(sign(c), with_audience("ws-gateway")), AuthFailure::wrong_audience);
+}
+
+TEST(VerifyAudience, RefusesAnotherAudString) {
+    auto c = claims();
+    c["aud"] = "ws-gateway-staging";
+    EXPECT_AUTH_FAILURE(verify(sign(c), with_audience("ws-gateway")), AuthFailure::wrong_audience);
+}
+
+TEST(VerifyAudience, RefusesATokenWithoutAudWhenAnAudienceIsConfigured) {
+    EXPECT_AUTH_FAILURE(verify(sign(claims()), with_audience("ws-gateway")), AuthFailure::wrong_audience);
+}
+
+TEST(VerifyAudience, RefusesANonStringAud) {
+    auto c = claims();
+    c["aud"] = 42;
+    EXPECT_AUTH_FAILURE(verify(sign(c), with_audience("42")), AuthFailure::wrong_audience);
+}
+
+TEST(VerifyAudience, IgnoresAudWhenNoAudienceIsConfigured) {
+    auto c = claims();
+    c["aud"] = "anything";
+    auto r = verify(sign(c));
+    EXPECT_TRUE(r.ok()) << outcome(r);
+}
+
+TEST(VerifyIssuer, AcceptsTheConfiguredIssuer) {
+    auto cfg = config();
+    cfg.issuer = "https://id.example.com/realms/app";
+    auto c = claims();
+    c["iss"] = "https://id.example.com/realms/app";
+    auto r = verify(sign(c), cfg);
+    EXPECT_TRUE(r.ok()) << outcome(r);
+}
+
+TEST(VerifyIssuer, RefusesAnotherOrAMissingIssuer) {
+    auto cfg = config();
+    cfg.issuer = "https://id.example.com/realms/app";
+    auto c = claims();
+    c["iss"] = "https://id.example.com/realms/other";
+    EXPECT_AUTH_FAILURE(verify(sign(c), cfg), AuthFailure::wrong_issuer);
+    EXPECT_AUTH_FAILURE(verify(sign(claims()), cfg), AuthFailure::wrong_issuer);
+    c["iss"] = json::array({"https://id.example.com/realms/app"});
+    EXPECT_AUTH_FAILURE(verify(sign(c), cfg), AuthFailure::wrong_issuer);
+}
+
+TEST(VerifyIssuer, IsCheckedOnlyAfterTheSignature) {
+    auto cfg = config();
+    cfg.issuer = "https://id.example.com";
+    EXPECT_AUTH_FAILURE(verify(sign(claims(), "another-secret"), cfg), AuthFailure::bad_signature);
+}
+
+// HS256 rotation ---------------------------------------------------------------------------------------
+
+TEST(VerifyRotation, AcceptsATokenSignedWithThePreviousSecret) {
+    auto cfg = config();
+    cfg.secret = "the-new-secret";
+    cfg.previous_secret = kSecret;
+    auto r = verify(sign(claims("old-token")), cfg);
+    ASSERT_TRUE(r.ok()) << outcome(r);
+    EXPECT_EQ(r.identity().user_id, "old-token");
+}
+
+TEST(VerifyRotation, AcceptsATokenSignedWithTheCurrentSecret) {
+    auto cfg = config();
+    cfg.previous_secret = "the-old-secret";
+    auto r = verify(sign(claims()), cfg);
+    EXPECT_TRUE(r.ok()) << outcome(r);
+}
+
+TEST(VerifyRotation, RefusesATokenSignedWithNeither) {
+    auto cfg = config();
+    cfg.previous_secret = "the-old-secret";
+    EXPECT_AUTH_FAILURE(verify(sign(claims(), "a-third-secret"), cfg), AuthFailure::bad_signature);
+}
+
+TEST(VerifyRotation, ThePreviousSecretNeverVerifiesAsymmetricTokens) {
+    // An RS256 token must not be checked as HMAC with any secret.
+    auto cfg = asymmetric_config(wsgw::JwtAlgorithm::rs256);
+    cfg.previous_secret = kSecret;
+    EXPECT_AUTH_FAILURE(verify(sign(claims()), cfg), AuthFailure::alg_not_allowed);
+}
+
+// JWKS: the token's kid picks the key -----------------------------------------------------------------
+
+struct JwksFixture {
+    wsgw::test_keys::KeyPair rsa = wsgw::test_keys::make_rsa("rsa-1");
+    wsgw::test_keys::KeyPair ec = wsgw::test_keys::make_ec("ec-1");
+    std::shared_ptr<const wsgw::KeySet> set;
+    JwksFixture() {
+        auto parsed = wsgw::parse_jwks(wsgw::test_keys::jwks_of({&rsa, &ec}));
+        if (!parsed.ok()) throw std::runtime_error(parsed.error);
+        set = std::make_shared<const wsgw::KeySet>(std::move(parsed.keys));
+    }
+    AuthConfig config() const {
+        AuthConfig c;
+        c.jwks = set;
+        return c;
+    }
+};
+
+const JwksFixture& jwks_fixture() {
+    static const JwksFixture f;  // RSA key generation is slow enough to do once
+    return f;
+}
+
+TEST(VerifyJwks, PicksTheRsaKeyByKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims("u7").dump(), wsgw::JwtAlgorithm::rs256, f.rsa.private_pem, "rsa-1");
+    auto r = verify(token, f.config());
+    ASSERT_TRUE(r.ok()) << outcome(r);
+    EXPECT_EQ(r.identity().user_id, "u7");
+}
+
+TEST(VerifyJwks, PicksTheEcKeyByKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims("u8").dump(), wsgw::JwtAlgorithm::es256, f.ec.private_pem, "ec-1");
+    auto r = verify(token, f.config());
+    ASSERT_TRUE(r.ok()) << outcome(r);
+    EXPECT_EQ(r.identity().user_id, "u8");
+}
+
+TEST(VerifyJwks, RefusesAnUnknownKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims().dump(), wsgw::JwtAlgorithm::rs256, f.rsa.private_pem, "rsa-2");
+    EXPECT_AUTH_FAILURE(verify(token, f.config()), AuthFailure::unknown_key);
+}
+
+TEST(VerifyJwks, RefusesATokenWithoutKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims().dump(), wsgw::JwtAlgorithm::rs256, f.rsa.private_pem);
+    EXPECT_AUTH_FAILURE(verify(token, f.config()), AuthFailure::unknown_key);
+}
+
+TEST(VerifyJwks, RefusesATokenSignedByAnotherKeyUnderAKnownKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims().dump(), wsgw::JwtAlgorithm::rs256, kRsaPrivate, "rsa-1");
+    EXPECT_AUTH_FAILURE(verify(token, f.config()), AuthFailure::bad_signature);
+}
+
+TEST(VerifyJwks, TheKeyPinsTheAlgorithmNotTheToken) {
+    const auto& f = jwks_fixture();
+    // An ES256 token naming the RSA key's kid.
+    auto token = wsgw::sign_token(claims().dump(), wsgw::JwtAlgorithm::es256, f.ec.private_pem, "rsa-1");
+    EXPECT_AUTH_FAILURE(verify(token, f.config()), AuthFailure::alg_not_allowed);
+}
+
+TEST(VerifyJwks, RefusesHs256TokensEvenWithAKnownKid) {
+    const auto& f = jwks_fixture();
+    auto token = wsgw::sign_token(claims().dump(), wsgw::JwtAlgorithm::hs256, kSecret, "rsa-1");
+    EXPECT_AUTH_FAILURE(verify(token, f.config()), AuthFailure::alg_not_allowed);
+}
+
+TEST(VerifyJwks, AppliesAudienceAndIssuerToo) {
+    const auto& f = jwks_fixture();
+    auto cfg = f.config();
+    cfg.audience = "ws-gateway";
+    cfg.issuer = "https://id.example.com/realms/app";
+    auto c = claims();
+    c["aud"] = "ws-gateway";
+    c["iss"] = "https://id.example.com/realms/app";
+    auto good = wsgw::sign_token(c.dump(), wsgw::JwtAlgorithm::es256, f.ec.private_pem, "ec-1");
+    EXPECT_TRUE(verify(good, cfg).ok()) << outcome(verify(good, cfg));
+    c["aud"] = "account";
+    auto wrong = wsgw::sign_token(c.dump(), wsgw::JwtAlgorithm::es256, f.ec.private_pem, "ec-1");
+    EXPECT_AUTH_FAILURE(verify(wrong, cfg), AuthFailure::wrong_audience);
+}
+
 // names ---------------------------------------------------------------------------------------------
 
 TEST(AuthFailureNames, MatchTheMetricLabels) {
     const std::array<const char*, wsgw::kAuthFailureCount> expected = {
         "missing_token",   "malformed",   "alg_not_allowed", "bad_signature", "missing_subject",
-        "invalid_subject", "missing_exp", "expired",         "not_yet_valid", "revoked"};
+        "invalid_subject", "missing_exp", "expired",         "not_yet_valid", "revoked",
+        "wrong_audience",  "wrong_issuer", "unknown_key"};
     for (std::size_t i = 0; i < expected.size(); ++i)
         EXPECT_EQ(wsgw::to_string(static_cast<AuthFailure>(i)), expected[i]) << "AuthFailure #" << i;
 }

@@ -738,3 +738,184 @@ TEST(ConfigCheck, CheckConfigIsAModeNotAKeyAndStillValidatesEverything) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Identity providers: audience, issuer, JWKS, HS256 rotation and secrets read from files.
+
+namespace {
+
+TEST(ConfigIdentity, ReadsAudienceIssuerAndJwksFromTheirEnvNames) {
+    Sources s;
+    s.env.clear();
+    s.env["WSGW_JWT_AUDIENCE"] = "ws-gateway";
+    s.env["WSGW_JWT_ISSUER"] = "https://id.example.com/realms/app";
+    s.env["WSGW_JWT_JWKS_URL"] = "https://id.example.com/realms/app/protocol/openid-connect/certs";
+    s.env["WSGW_JWT_JWKS_REFRESH_S"] = "60";
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_audience, "ws-gateway");
+    EXPECT_EQ(l.config.jwt_issuer, "https://id.example.com/realms/app");
+    ASSERT_TRUE(l.config.jwks_url.has_value());
+    EXPECT_TRUE(l.config.jwks_url->tls);
+    EXPECT_EQ(l.config.jwks_url->host, "id.example.com");
+    EXPECT_EQ(l.config.jwks_url->target, "/realms/app/protocol/openid-connect/certs");
+    EXPECT_EQ(l.config.jwt_jwks_refresh_s, 60u);
+}
+
+TEST(ConfigIdentity, JwksRefreshDefaultsTo300AndAcceptsOneSecond) {
+    Sources s;
+    EXPECT_EQ(s.load().config.jwt_jwks_refresh_s, 300u);
+    EXPECT_EQ(s.load({"--jwt-jwks-refresh-s", "1"}).config.jwt_jwks_refresh_s, 1u);
+    EXPECT_TRUE(any_error_contains(s.load({"--jwt-jwks-refresh-s", "0"}), "--jwt-jwks-refresh-s"));
+}
+
+TEST(ConfigIdentity, RefusesABadJwksUrl) {
+    Sources s;
+    s.env.clear();
+    auto l = s.load({"--jwt-jwks-url", "ftp://id.example.com/certs"});
+    EXPECT_TRUE(any_error_contains(l, "--jwt-jwks-url")) << joined(l.errors);
+    EXPECT_TRUE(any_error_contains(l, "http://"));
+}
+
+TEST(ConfigIdentity, JwksReplacesTheSecretRequirement) {
+    Sources s;
+    s.env.clear();
+    auto l = s.load({"--jwt-jwks-url", "http://127.0.0.1:9000/certs"});
+    EXPECT_TRUE(l.errors.empty()) << joined(l.errors);
+}
+
+TEST(ConfigIdentity, JwksWithASecretOrPublicKeyIsAnError) {
+    Sources s;  // WSGW_JWT_SECRET is set
+    auto l = s.load({"--jwt-jwks-url", "http://127.0.0.1:9000/certs"});
+    EXPECT_TRUE(any_error_contains(l, "jwt_jwks_url")) << joined(l.errors);
+}
+
+TEST(ConfigIdentity, ReadsThePreviousSecretVerbatimAndRedactsIt) {
+    Sources s;
+    s.env["WSGW_JWT_SECRET_PREVIOUS"] = " old secret ";
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_secret_previous, " old secret ");
+    EXPECT_EQ(describe_value(l.config, "jwt_secret_previous"), "(set)");
+    EXPECT_EQ(wsgw::usage_text().find("old secret"), std::string::npos);
+}
+
+TEST(ConfigIdentity, ThePreviousSecretAppliesToHs256Only) {
+    Sources s;
+    s.env.clear();
+    s.files["/k.pem"] = "-----BEGIN PUBLIC KEY-----\nMFk=\n-----END PUBLIC KEY-----\n";
+    auto l = s.load({"--jwt-algorithm", "RS256", "--jwt-public-key-file", "/k.pem", "--jwt-secret-previous", "x"});
+    EXPECT_TRUE(any_error_contains(l, "jwt_secret_previous")) << joined(l.errors);
+}
+
+TEST(ConfigIdentity, ReadsTheSecretFromAFileWithoutItsTrailingNewline) {
+    Sources s;
+    s.env.clear();
+    s.env["WSGW_JWT_SECRET_FILE"] = "/run/secrets/jwt";
+    s.files["/run/secrets/jwt"] = std::string(kSecret) + "\n";
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_secret, kSecret);
+    EXPECT_EQ(describe_value(l.config, "jwt_secret"), "(set)");
+    EXPECT_EQ(describe_value(l.config, "jwt_secret_file"), "/run/secrets/jwt");
+}
+
+TEST(ConfigIdentity, KeepsInnerAndLeadingSpacesOfAFileSecret) {
+    Sources s;
+    s.env.clear();
+    s.files["/s"] = " a b\r\n";
+    auto l = s.load({"--jwt-secret-file", "/s"});
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_secret, " a b");
+}
+
+TEST(ConfigIdentity, ReadsThePreviousSecretFromAFile) {
+    Sources s;
+    s.files["/prev"] = "old-secret\n";
+    auto l = s.load({"--jwt-secret-previous-file", "/prev"});
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.jwt_secret_previous, "old-secret");
+}
+
+TEST(ConfigIdentity, SecretAndSecretFileTogetherAreAnError) {
+    Sources s;  // WSGW_JWT_SECRET is set
+    s.files["/s"] = "x";
+    auto l = s.load({"--jwt-secret-file", "/s"});
+    EXPECT_TRUE(any_error_contains(l, "jwt_secret/jwt_secret_file")) << joined(l.errors);
+}
+
+TEST(ConfigIdentity, AnUnreadableOrEmptySecretFileNamesTheKeyAndTheFile) {
+    Sources s;
+    s.env.clear();
+    auto missing = s.load({"--jwt-secret-file", "/nope"});
+    EXPECT_TRUE(any_error_contains(missing, "jwt_secret_file: cannot read /nope")) << joined(missing.errors);
+    s.files["/empty"] = "\n";
+    auto empty = s.load({"--jwt-secret-file", "/empty"});
+    EXPECT_TRUE(any_error_contains(empty, "jwt_secret_file: /empty is empty")) << joined(empty.errors);
+}
+
+TEST(ConfigIdentity, AnOversizedSecretFileIsRefused) {
+    Sources s;
+    s.env.clear();
+    s.files["/big"] = std::string(64 * 1024 + 1, 'x');
+    auto l = s.load({"--jwt-secret-file", "/big"});
+    EXPECT_TRUE(any_error_contains(l, "jwt_secret_file: /big is larger than")) << joined(l.errors);
+}
+
+TEST(ConfigIdentity, AFileSecretNeverAppearsInAnError) {
+    Sources s;
+    s.files["/s"] = kSecret;
+    auto l = s.load({"--jwt-secret-file", "/s", "--jwt-secret-previous-file", "/missing"});
+    for (const auto& e : l.errors) EXPECT_EQ(e.find(kSecret), std::string::npos) << e;
+}
+
+TEST(ConfigIdentity, RedisPasswordFileOverridesTheUrlPassword) {
+    Sources s;
+    s.env["WSGW_REDIS_URL"] = "redis://:from-url@redis:6379/0";
+    s.env["WSGW_REDIS_PASSWORD_FILE"] = "/run/secrets/redis";
+    s.files["/run/secrets/redis"] = "from-file\n";
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.redis.password, "from-file");
+    EXPECT_EQ(describe_value(l.config, "redis_url").find("from-"), std::string::npos);
+}
+
+TEST(ConfigIdentity, RedisPasswordFileReachesClusterSeeds) {
+    Sources s;
+    s.files["/p"] = "pw";
+    auto l = s.load({"--redis-cluster-nodes", "a:7000,b:7001", "--redis-password-file", "/p"});
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    for (const auto& seed : l.config.cluster_seeds) EXPECT_EQ(seed.password, "pw");
+}
+
+TEST(ConfigIdentity, AnUnreadableRedisPasswordFileIsAnError) {
+    Sources s;
+    auto l = s.load({"--redis-password-file", "/nope"});
+    EXPECT_TRUE(any_error_contains(l, "redis_password_file: cannot read /nope")) << joined(l.errors);
+}
+
+TEST(LoadAuthFiles, RereadsTheSecretFiles) {
+    Config c;
+    c.jwt_secret_file = "/s";
+    c.jwt_secret_previous_file = "/p";
+    std::map<std::string, std::string> files{{"/s", "new\n"}, {"/p", "old\n"}};
+    auto errors = wsgw::load_auth_files(c, [&](const std::string& path) -> std::optional<std::string> {
+        auto it = files.find(path);
+        return it == files.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+    EXPECT_TRUE(errors.empty()) << joined(errors);
+    EXPECT_EQ(c.jwt_secret, "new");
+    EXPECT_EQ(c.jwt_secret_previous, "old");
+}
+
+TEST(LoadAuthFiles, ReportsAMissingFileAndLeavesTheValue) {
+    Config c;
+    c.jwt_secret = "kept";
+    c.jwt_secret_file = "/gone";
+    auto errors = wsgw::load_auth_files(c, [](const std::string&) -> std::optional<std::string> { return std::nullopt; });
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("jwt_secret_file: cannot read /gone"), std::string::npos) << errors[0];
+    EXPECT_EQ(c.jwt_secret, "kept");
+}
+
+}  // namespace

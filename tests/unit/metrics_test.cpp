@@ -281,4 +281,37 @@ TEST(RenderPrometheus, ShowsPendingConnectionsAndTlsReloadsByResult) {
     EXPECT_NE(wsgw::render_prometheus(m).find("wsgw_connections_pending 0\n"), std::string::npos);
 }
 
+TEST(RenderPrometheus, ShowsJwksMetricsOnlyWithAKeySetConfigured) {
+    Metrics m;
+    EXPECT_EQ(wsgw::render_prometheus(m).find("wsgw_jwks_"), std::string::npos);
+    m.jwks_enabled = true;
+    m.count_jwks_fetch(wsgw::JwksFetchResult::unreachable);
+    EXPECT_EQ(sample(m, R"(wsgw_jwks_fetches_total{result="unreachable"})"), "1");
+    EXPECT_EQ(sample(m, R"(wsgw_jwks_fetches_total{result="ok"})"), "0");
+    EXPECT_EQ(sample(m, "wsgw_jwks_keys"), "0");
+    EXPECT_EQ(wsgw::render_prometheus(m).find("\nwsgw_jwks_age_seconds "), std::string::npos)
+        << "no age before the first key set";
+}
+
+TEST(RenderPrometheus, GivesTheAgeOfTheKeySetInUse) {
+    Metrics m;
+    m.jwks_enabled = true;
+    m.jwks_keys = 3;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    m.jwks_loaded_at_ms = now_ms - 42'500;
+    EXPECT_EQ(sample(m, "wsgw_jwks_keys"), "3");
+    auto age = std::stoi(sample(m, "wsgw_jwks_age_seconds"));
+    EXPECT_GE(age, 42);
+    EXPECT_LE(age, 44);
+}
+
+TEST(RenderPrometheus, CountsAuthReloadsByResult) {
+    Metrics m;
+    Metrics::add(m.auth_reloads_failed);
+    EXPECT_EQ(sample(m, R"(wsgw_auth_reloads_total{result="failed"})"), "1");
+    EXPECT_EQ(sample(m, R"(wsgw_auth_reloads_total{result="ok"})"), "0");
+}
+
 }  // namespace
