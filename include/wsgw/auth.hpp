@@ -75,6 +75,10 @@ private:
 // `leeway`; then the audience and issuer when configured.
 AuthResult verify_token(std::string_view token, const AuthConfig& config, std::chrono::system_clock::time_point now);
 
+// Whether `pem` holds a public key of the kind `algorithm` verifies with (RSA for RS256, EC P-256
+// for ES256): nullopt when it does, otherwise what is wrong with it.
+std::optional<std::string> public_key_error(std::string_view pem, JwtAlgorithm algorithm);
+
 // Signs `claims_json` (a JSON object). `key` is the HS256 secret or a PEM private key; a non-empty
 // `kid` goes into the header. For the dev token tool and the tests.
 std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view key,

@@ -1,6 +1,9 @@
 #include "wsgw/auth.hpp"
 
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <algorithm>
 #include <array>
@@ -162,6 +165,26 @@ AuthResult verify_token(std::string_view token, const AuthConfig& config, std::c
     std::string token_id;
     if (auto jti = claims->find("jti"); jti != claims->end() && jti->is_string()) token_id = jti->get<std::string>();
     return AuthResult::success(Identity{user, *exp, std::move(token_id)});
+}
+
+std::optional<std::string> public_key_error(std::string_view pem, JwtAlgorithm algorithm) {
+    if (algorithm == JwtAlgorithm::hs256) return std::string("HS256 verifies with a secret, not a public key");
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    if (!bio) return std::string("out of memory");
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
+                                                            &EVP_PKEY_free);
+    if (!key) return std::string("not a PEM public key");
+    if (algorithm == JwtAlgorithm::rs256 && !EVP_PKEY_is_a(key.get(), "RSA"))
+        return std::string("not an RSA key (RS256 needs one)");
+    if (algorithm == JwtAlgorithm::es256) {
+        char group[64] = {};
+        std::size_t len = 0;
+        if (!EVP_PKEY_is_a(key.get(), "EC") ||
+            EVP_PKEY_get_utf8_string_param(key.get(), "group", group, sizeof group, &len) != 1 ||
+            std::string_view(group, len) != "prime256v1")
+            return std::string("not an EC P-256 key (ES256 needs one)");
+    }
+    return std::nullopt;
 }
 
 std::string sign_token(std::string_view claims_json, JwtAlgorithm algorithm, std::string_view secret,

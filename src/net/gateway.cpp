@@ -247,6 +247,12 @@ void Gateway::reload_auth() {
     }
     Config fresh = config_;
     auto errors = load_auth_files(fresh, read_whole_file);
+    // A key file replaced by something that is not a key would refuse every client: checked here,
+    // where the old key can still be kept.
+    const auto algorithm = parse_jwt_algorithm(config_.jwt_algorithm).value_or(JwtAlgorithm::hs256);
+    if (errors.empty() && algorithm != JwtAlgorithm::hs256 && !config_.jwks_url)
+        if (auto why = public_key_error(fresh.jwt_public_key, algorithm))
+            errors.push_back("jwt_public_key_file: " + config_.jwt_public_key_file + ": " + *why);
     if (!errors.empty()) {
         // The material in use stays: a half-written secret file must not lock every client out.
         Metrics::add(ctx_.metrics.auth_reloads_failed);

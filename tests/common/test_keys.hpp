@@ -99,6 +99,18 @@ inline KeyPair make_ec(const std::string& kid, const char* curve = "P-256") {
     return k;
 }
 
+// The public half of a PEM private key, as PEM.
+inline std::string public_pem(const std::string& private_pem) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())),
+                                                 &BIO_free);
+    detail::Pkey key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+    std::unique_ptr<BIO, decltype(&BIO_free)> out(BIO_new(BIO_s_mem()), &BIO_free);
+    if (!key || !out || PEM_write_bio_PUBKEY(out.get(), key.get()) != 1) throw std::runtime_error("cannot write a public key");
+    char* data = nullptr;
+    long len = BIO_get_mem_data(out.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
 inline std::string jwks_of(const std::vector<const KeyPair*>& keys) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto* k : keys) list.push_back(k->jwk);

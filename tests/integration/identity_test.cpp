@@ -385,6 +385,33 @@ TEST_F(SecretFileTest, ThePreviousSecretFromAFileIsReloadedToo) {
     EXPECT_EQ(refusal(gw.port(), hs256({}, "secret-two")), "admitted");
 }
 
+TEST_F(SecretFileTest, APublicKeyFileIsReloadedOnSighupAndABrokenOneKeepsTheOldKey) {
+    static const auto first = keys::make_rsa("first");
+    static const auto second = keys::make_rsa("second");
+    write_file(dir_.file("jwt.pub"), keys::public_pem(first.private_pem));
+    GatewayProcess gw(redis_.url(), {{"WSGW_JWT_SECRET", ""},
+                                     {"WSGW_JWT_ALGORITHM", "RS256"},
+                                     {"WSGW_JWT_PUBLIC_KEY_FILE", dir_.file("jwt.pub")}});
+    auto token = [](const keys::KeyPair& k) {
+        return sign_token(json{{"sub", unique_user("pk")}, {"exp", unix_now() + 600}}.dump(), JwtAlgorithm::rs256,
+                          k.private_pem);
+    };
+    EXPECT_EQ(refusal(gw.port(), token(first)), "admitted");
+
+    write_file(dir_.file("jwt.pub"), keys::public_pem(second.private_pem));
+    ::kill(gw.pid(), SIGHUP);
+    ASSERT_TRUE(eventually([&] { return gw.metric("wsgw_auth_reloads_total{result=\"ok\"}") == 1; })) << gw.log();
+    EXPECT_EQ(refusal(gw.port(), token(second)), "admitted");
+    EXPECT_NE(refusal(gw.port(), token(first)).find("bad_signature"), std::string::npos);
+
+    // Cut short mid-copy: it still has the PEM markers, but no key in it.
+    write_file(dir_.file("jwt.pub"), "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----\n");
+    ::kill(gw.pid(), SIGHUP);
+    ASSERT_TRUE(eventually([&] { return gw.metric("wsgw_auth_reloads_total{result=\"failed\"}") == 1; })) << gw.log();
+    EXPECT_EQ(refusal(gw.port(), token(second)), "admitted") << "the key in use stays";
+    EXPECT_NE(gw.log().find("not a PEM public key"), std::string::npos) << gw.log();
+}
+
 TEST_F(SecretFileTest, TheRedisPasswordIsReadFromAFile) {
     redis_.require_password("redis-pw");
     write_file(dir_.file("redis-password"), "redis-pw\n");

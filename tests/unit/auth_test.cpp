@@ -772,6 +772,32 @@ TEST(VerifyJwks, AppliesAudienceAndIssuerToo) {
     EXPECT_AUTH_FAILURE(verify(wrong, cfg), AuthFailure::wrong_audience);
 }
 
+// public_key_error ----------------------------------------------------------------------------------
+
+TEST(PublicKeyError, AcceptsKeysOfTheRightKind) {
+    EXPECT_EQ(wsgw::public_key_error(kRsaPublic, wsgw::JwtAlgorithm::rs256), std::nullopt);
+    EXPECT_EQ(wsgw::public_key_error(kEcPublic, wsgw::JwtAlgorithm::es256), std::nullopt);
+}
+
+TEST(PublicKeyError, RefusesAKeyOfTheOtherKind) {
+    EXPECT_NE(wsgw::public_key_error(kEcPublic, wsgw::JwtAlgorithm::rs256), std::nullopt);
+    EXPECT_NE(wsgw::public_key_error(kRsaPublic, wsgw::JwtAlgorithm::es256), std::nullopt);
+}
+
+TEST(PublicKeyError, RefusesAnEcKeyOnAnotherCurve) {
+    static const auto p384 = wsgw::test_keys::make_ec("p384", "P-384");
+    auto pem = wsgw::test_keys::public_pem(p384.private_pem);
+    EXPECT_NE(wsgw::public_key_error(pem, wsgw::JwtAlgorithm::es256), std::nullopt);
+}
+
+TEST(PublicKeyError, RefusesTextThatIsNotAKey) {
+    EXPECT_NE(wsgw::public_key_error("-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n",
+                                     wsgw::JwtAlgorithm::es256),
+              std::nullopt);
+    EXPECT_NE(wsgw::public_key_error("", wsgw::JwtAlgorithm::rs256), std::nullopt);
+    EXPECT_NE(wsgw::public_key_error(kRsaPrivate, wsgw::JwtAlgorithm::rs256), std::nullopt);
+}
+
 // names ---------------------------------------------------------------------------------------------
 
 TEST(AuthFailureNames, MatchTheMetricLabels) {
