@@ -175,8 +175,7 @@ void ControlChannel::close_user(const std::string& user) {
                 session->close(close_code::revoked, "disconnected by the server", DisconnectReason::disconnected, false);
             for (auto* opening : s->opening)
                 if (opening->peer.identity.user_id == user)
-                    opening->refuse_at_open(close_code::revoked, "disconnected by the server",
-                                            DisconnectReason::disconnected);
+                    opening->refuse_at_open(DisconnectReason::disconnected);
         });
     }
 }
@@ -194,7 +193,7 @@ void ControlChannel::close_tokens(std::shared_ptr<const Fingerprints> tokens) {
                 session->close(close_code::revoked, "token revoked", DisconnectReason::revoked, false);
             for (auto* opening : s->opening)
                 if (opening->peer.token != 0 && tokens->count(opening->peer.token))
-                    opening->refuse_at_open(close_code::revoked, "token revoked", DisconnectReason::revoked);
+                    opening->refuse_at_open(DisconnectReason::revoked);
         });
     }
 }

@@ -3,6 +3,7 @@
 #include "net/catch_up.hpp"
 #include "net/logging.hpp"
 #include "net/streams.hpp"
+#include "wsgw/close_codes.hpp"
 
 
 namespace wsgw {
@@ -26,7 +27,7 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
     if (!peer.last_id.empty()) shard.settle(peer.identity.user_id);
     // An id this thread held and let go (or any id, with resume off) will never arrive: the
     // client gets its resync at once. An id never seen here may still be on its way.
-    if (!refusal_ && !peer.last_id.empty() && now - opened_at_ < wait &&
+    if (refused_at_open_ == 0 && !peer.last_id.empty() && now - opened_at_ < wait &&
         !shard.resume.holds(peer.identity.user_id, peer.last_id) &&
         !shard.resume.gone(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
@@ -53,9 +54,11 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
                             {"tls", tls},
                             {"thread", shard.index},
                             {"transport", transport}});
-    if (refusal_) {
+    if (refused_at_open_ != 0) {
         opened();
-        return self.close(refusal_->code, refusal_->reason, refusal_->why, false);
+        const auto why = static_cast<DisconnectReason>(refused_at_open_ - 1);
+        return self.close(close_code::revoked,
+                          why == DisconnectReason::revoked ? "token revoked" : "disconnected by the server", why, false);
     }
     catch_up(shard, self, queue, peer, ctx.metrics);
     opened();

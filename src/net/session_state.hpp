@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 
 #include "net/peer.hpp"
@@ -45,8 +44,9 @@ public:
     // A disconnect or revoke reached this socket before it registered: it opens (so the client
     // reads the close code, as a registered socket's would) and is closed at once, with nothing
     // sent before the close and no wait for its last_id.
-    void refuse_at_open(std::uint16_t code, const char* reason, DisconnectReason why) {
-        if (!refusal_) refusal_ = Refusal{code, reason, why};
+    // Only disconnect and revoke do this; both close with 4003.
+    void refuse_at_open(DisconnectReason why) {
+        if (refused_at_open_ == 0) refused_at_open_ = static_cast<std::uint8_t>(1 + static_cast<int>(why));
     }
 
     bool registered() const noexcept { return registered_; }
@@ -61,16 +61,13 @@ public:
     SendQueue queue;
 
 private:
-    struct Refusal {
-        std::uint16_t code;
-        const char* reason;
-        DisconnectReason why;
-    };
-    std::optional<Refusal> refusal_;
     Session* self_ = nullptr;  // set by open()
     std::chrono::steady_clock::time_point opened_at_;
     bool registered_ = false;
     bool flush_scheduled_ = false;
+    // 1 + the DisconnectReason of a refusal that came before registration; 0: none. One byte in
+    // what was padding: every idle socket carries it.
+    std::uint8_t refused_at_open_ = 0;
 };
 
 }  // namespace wsgw

@@ -67,8 +67,9 @@ protected:
 
     ShardTimer timer_;  // keep-alive and token expiry while open; the close deadline once closing
     SessionState state_;
-    std::uint16_t close_code_ = 0;
+    // Eight bytes together: an idle socket's size is a headline figure (BENCHMARKS.md).
     DisconnectReason close_why_ = DisconnectReason::client_close;
+    std::uint16_t close_code_ = 0;
     bool closing_ = false;   // no more deliveries are queued
     bool finished_ = false;
 
