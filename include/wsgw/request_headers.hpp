@@ -32,4 +32,8 @@ std::string join_field_lines(const Lines& lines) {
     return joined;
 }
 
+// The last item of a comma-separated field value, trimmed ("a.example, b.example" ->
+// "b.example"): what the nearest proxy added to a list such as X-Forwarded-Host.
+std::string_view last_list_item(std::string_view value) noexcept;
+
 }  // namespace wsgw

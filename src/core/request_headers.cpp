@@ -34,4 +34,9 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
     return std::string(token);
 }
 
+std::string_view last_list_item(std::string_view value) noexcept {
+    const auto comma = value.rfind(',');
+    return trim(comma == std::string_view::npos ? value : value.substr(comma + 1));
+}
+
 }  // namespace wsgw

@@ -227,8 +227,7 @@ std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional
     if (token && token->source == TokenSource::cookie) {
         // Behind a trusted proxy the request's own host is the one the browser asked for.
         std::string_view host = req[http::field::host];
-        if (auto forwarded = req["X-Forwarded-Host"]; via_proxy && !trim(forwarded).empty())
-            host = trim(forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1));
+        if (auto forwarded = last_list_item(req["X-Forwarded-Host"]); via_proxy && !forwarded.empty()) host = forwarded;
         switch (ctx_.origins.check_ambient(origin, host, req["Sec-Fetch-Site"])) {
             case OriginPolicy::Ambient::allowed:
                 break;

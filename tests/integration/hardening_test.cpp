@@ -86,6 +86,25 @@ TEST_F(HardeningTest, ACookieTokenIsAcceptedFromAListedOriginOnly) {
     EXPECT_EQ(own.refused_status(), 403);
 }
 
+// Behind a trusted proxy the browser's host is the forwarded one: a cookie from the page's own
+// origin is accepted there, and the header is not believed from anyone else.
+TEST_F(HardeningTest, ACookieTokenBehindATrustedProxyIsCheckedAgainstTheForwardedHost) {
+    auto cookie = "wsgw_token=" + make_token(unique_user());
+    const std::map<std::string, std::string> from_app = {
+        {"Cookie", cookie}, {"Origin", "https://push.example"}, {"X-Forwarded-Host", "evil.example, push.example"}};
+    {
+        GatewayProcess gw(redis_->url(), {{"WSGW_TRUSTED_PROXIES", "127.0.0.0/8"}});
+        WsClient c;
+        EXPECT_TRUE(c.connect(gw.port(), "/ws", from_app)) << c.refused_status() << " " << c.refused_body();
+    }
+    {
+        GatewayProcess gw(redis_->url());
+        WsClient c;
+        EXPECT_FALSE(c.connect(gw.port(), "/ws", from_app)) << "X-Forwarded-Host believed from an untrusted peer";
+        EXPECT_EQ(c.refused_status(), 403);
+    }
+}
+
 // An <img> or <iframe> on another site sends the cookie with no Origin: it must not open event
 // streams that use up the user's connection slots.
 TEST_F(HardeningTest, AnEventStreamWithACookieAndNoOriginIsRefusedWhenTheFetchIsCrossSite) {

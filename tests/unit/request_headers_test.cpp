@@ -125,4 +125,11 @@ TEST(JoinFieldLines, JoinsEveryLineInOrderAsOneList) {
     EXPECT_EQ(wsgw::join_field_lines(std::vector<std::string_view>{}), "");
 }
 
+TEST(LastListItem, IsWhatTheNearestProxyAdded) {
+    EXPECT_EQ(wsgw::last_list_item("a.example, b.example:8443"), "b.example:8443");
+    EXPECT_EQ(wsgw::last_list_item(" only.example "), "only.example");
+    EXPECT_EQ(wsgw::last_list_item("a.example,"), "");
+    EXPECT_EQ(wsgw::last_list_item(""), "");
+}
+
 }  // namespace
