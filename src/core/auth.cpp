@@ -17,6 +17,7 @@
 #include "wsgw/base64url.hpp"
 #include "wsgw/channel.hpp"
 #include "wsgw/jwks.hpp"
+#include "wsgw/unix_time.hpp"
 
 namespace wsgw {
 
@@ -39,13 +40,11 @@ std::optional<json> decode_object(std::string_view part) {
 
 std::optional<std::chrono::system_clock::time_point> numeric_date(const json& v) {
     if (!v.is_number()) return std::nullopt;
-    double secs = v.get<double>();
-    if (!std::isfinite(secs) || secs < 0) return std::nullopt;
-    // Far-future values are clamped (to 2096) so that time arithmetic in nanoseconds, here and
-    // in the expiry timer of open sockets, cannot overflow.
-    secs = std::min(secs, 4e9);
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(secs)));
+    const double secs = v.get<double>();
+    if (!std::isfinite(secs)) return std::nullopt;
+    // Far-future values are clamped (to 2096, where revocations are clamped too) so that time
+    // arithmetic in nanoseconds, here and in the expiry timer of open sockets, cannot overflow.
+    return from_unix_seconds(secs);
 }
 
 jwt_alg_t to_libjwt(JwtAlgorithm a) noexcept {

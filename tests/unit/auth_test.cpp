@@ -810,3 +810,32 @@ TEST(AuthFailureNames, MatchTheMetricLabels) {
 }
 
 }  // namespace
+
+namespace {
+
+// exp and nbf at the limits of what a time point holds (run under UBSan: an overflowing
+// conversion aborts instead of wrapping into the past).
+TEST(VerifyTimeLimits, AFarFutureExpIsClampedTo2096NotWrappedIntoThePast) {
+    AuthConfig config;
+    config.secret = kSecret;
+    for (double exp : {4e9, 9999999999.0, 1e11, 1e300}) {
+        auto token = wsgw::sign_hs256(json{{"sub", "u1"}, {"exp", exp}}.dump(), kSecret);
+        auto r = wsgw::verify_token(token, config, kNow);
+        ASSERT_TRUE(r.ok()) << exp << ": " << wsgw::to_string(r.failure());
+        EXPECT_EQ(r.identity().expires_at, std::chrono::system_clock::time_point(std::chrono::seconds(4'000'000'000LL)))
+            << exp;
+    }
+}
+
+TEST(VerifyTimeLimits, NegativeExpAndFarFutureNbfAreRefused) {
+    AuthConfig config;
+    config.secret = kSecret;
+    auto negative = wsgw::sign_hs256(json{{"sub", "u1"}, {"exp", -1}}.dump(), kSecret);
+    EXPECT_EQ(wsgw::verify_token(negative, config, kNow).failure(), AuthFailure::missing_exp);
+    auto later = wsgw::sign_hs256(json{{"sub", "u1"}, {"exp", kNowSecs + 60}, {"nbf", 1e300}}.dump(), kSecret);
+    EXPECT_EQ(wsgw::verify_token(later, config, kNow).failure(), AuthFailure::not_yet_valid);
+    auto epoch = wsgw::sign_hs256(json{{"sub", "u1"}, {"exp", 0}}.dump(), kSecret);
+    EXPECT_EQ(wsgw::verify_token(epoch, config, kNow).failure(), AuthFailure::expired);
+}
+
+}  // namespace
