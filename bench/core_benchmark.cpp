@@ -198,7 +198,7 @@ void BM_TokenFingerprint(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(wsgw::token_fingerprint(jti));
 }
 
-// Once per message per I/O thread: keeping it in the resume window (a 150-byte frame). Arg 0:
+// Once per message for the process: keeping it in the resume window (a 150-byte frame). Arg 0:
 // users; arg 1: the byte bound in MiB. 1000 users in 64 MiB is the burst benchmark's steady
 // state (each user's own bound evicts); 10k users in 8 MiB evicts by bytes on every put, and
 // most puts create a user whose last entry another put just evicted. Reports the bytes the

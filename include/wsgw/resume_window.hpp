@@ -11,10 +11,12 @@
 // still resumes from there, and progress floods take one message slot per project (markers have
 // a bound of their own, kMarkersPerMessage times the message bound).
 //
-// Pure and single-threaded: each I/O thread keeps its own window, fed by the fan-out it already
-// receives, so registration, resume and live delivery on that thread are ordered without locks.
-// It runs once per message per thread, so an entry is small (the item's own id and project are
-// read through `Traits`, not copied) and expiry needs no lookup.
+// Pure and single-threaded (the process keeps one, behind a lock: net/shared_resume_window.hpp).
+// Every message filed gets an arrival number, returned by put(); readers pass `up_to`, the number
+// of the last message their thread has fanned out, and see only messages up to it: what came
+// later reaches their sockets live, so across the seam between resume and live delivery none is
+// lost or sent twice. An entry is small (the item's own id and project are read through
+// `Traits`, not copied) and expiry needs no lookup.
 //
 // Items may be pending: kept raw, not validated yet, their id unknown (wsgw/message_sketch.hpp).
 // They are filed under the meta their sketch gave and count against every bound like any other
@@ -61,11 +63,16 @@ class ResumeWindow {
 public:
     using Clock = std::chrono::steady_clock;
 
+    // Arrival numbers start at 1; kAll reads every message filed.
+    static constexpr std::uint64_t kAll = UINT64_MAX;
+
     explicit ResumeWindow(ResumeLimits limits) : limits_(limits) {}
 
-    void put(std::string_view user, Item item, const RetainedMeta& meta, Clock::time_point now) {
-        if (!limits_.enabled()) return;
+    // Files `item` and returns its arrival number (0 when resume is off: nothing is filed).
+    std::uint64_t put(std::string_view user, Item item, const RetainedMeta& meta, Clock::time_point now) {
+        if (!limits_.enabled()) return 0;
         expire(now);
+        const std::uint64_t arrival = ++arrivals_;
         auto u = users_.find(user);
         if (u == users_.end()) {
             u = users_.emplace(std::string(user), UserWindow{}).first;
@@ -79,7 +86,7 @@ public:
                     to_marker(w, *previous);
         }
         const std::uint64_t seq = w.front_seq + w.entries.size();
-        w.entries.push_back(Entry{std::move(item), nullptr, now, static_cast<std::uint32_t>(meta.bytes)});
+        w.entries.push_back(Entry{std::move(item), nullptr, now, arrival, static_cast<std::uint32_t>(meta.bytes)});
         ++w.live;
         ++live_;
         bytes_ += meta.bytes + kEntryOverhead + sizeof(Ref);
@@ -102,23 +109,27 @@ public:
         }
         // Over all users: the oldest entries of the whole window go first.
         while (bytes_ > limits_.max_bytes && !order_.empty()) evict_oldest(/*count=*/true);
+        return arrival;
     }
 
     // What `user` missed since the message `last_id`, oldest first, only what a socket filtered
-    // on `project_filter` (empty: none) receives. nullopt when `last_id` is not in the window
-    // (older than it, never seen here, or this instance restarted since).
+    // on `project_filter` (empty: none) receives, and only messages up to arrival `up_to`.
+    // nullopt when `last_id` is not in the window up to there (older than the window, never seen
+    // here, not fanned out to the reader's thread yet, or this instance restarted since).
     std::optional<std::vector<Item>> since(std::string_view user, std::string_view last_id,
-                                           std::string_view project_filter, Clock::time_point now) {
+                                           std::string_view project_filter, Clock::time_point now,
+                                           std::uint64_t up_to = kAll) {
         expire(now);
         auto u = users_.find(user);
         if (u == users_.end() || last_id.empty()) return std::nullopt;
         const auto& entries = u->second.entries;
+        const std::size_t end = visible_end(entries, up_to);
         // The latest entry with that id: byte-identical publishes share an id (wsgw/message_id.hpp).
-        std::size_t i = entries.size();
+        std::size_t i = end;
         while (i > 0 && id_of(entries[i - 1]) != last_id) --i;
         if (i == 0) return std::nullopt;
         std::vector<Item> out;
-        for (; i < entries.size(); ++i) {
+        for (; i < end; ++i) {
             const Entry& e = entries[i];
             if (!e.item || e.superseded) continue;
             const std::string_view project = Traits::channel_project(e.item);
@@ -128,12 +139,14 @@ public:
         return out;
     }
 
-    // Whether the message `id` of `user` is in the window (as a message or a marker).
-    bool holds(std::string_view user, std::string_view id) const {
+    // Whether the message `id` of `user` is in the window (as a message or a marker), up to
+    // arrival `up_to`.
+    bool holds(std::string_view user, std::string_view id, std::uint64_t up_to = kAll) const {
         auto u = users_.find(user);
         if (u == users_.end()) return false;
-        for (auto e = u->second.entries.rbegin(); e != u->second.entries.rend(); ++e)
-            if (id_of(*e) == id) return true;
+        const auto& entries = u->second.entries;
+        for (std::size_t i = visible_end(entries, up_to); i > 0; --i)
+            if (id_of(entries[i - 1]) == id) return true;
         return false;
     }
 
@@ -194,6 +207,7 @@ private:
         Item item;                            // empty for a marker
         std::unique_ptr<std::string> marker;  // a marker's id (the item that held it is gone)
         Clock::time_point at;
+        std::uint64_t arrival;                // put()'s number for it
         std::uint32_t bytes;                  // the frame's size while the item is held
         bool superseded = false;              // a pending progress replaced before it was settled
     };
@@ -234,6 +248,15 @@ public:
     static constexpr std::size_t kEvictedSlots = 4096;
 
 private:
+    // How many of a user's entries (oldest first) arrived up to `up_to`: those arriving later
+    // sit at the back, and there are few (a batch in flight to a thread), so it counts from there.
+    template <class Entries>
+    static std::size_t visible_end(const Entries& entries, std::uint64_t up_to) {
+        std::size_t end = entries.size();
+        while (end > 0 && entries[end - 1].arrival > up_to) --end;
+        return end;
+    }
+
     // A pending item's id is empty until it is settled: no last_id matches it.
     static std::string_view id_of(const Entry& e) { return e.marker ? std::string_view(*e.marker) : Traits::id(e.item); }
 
@@ -330,6 +353,7 @@ private:
     std::size_t bytes_ = 0;
     std::uint64_t evictions_ = 0;
     std::uint64_t coalesced_ = 0;
+    std::uint64_t arrivals_ = 0;
     std::unique_ptr<std::uint64_t[]> evicted_ = std::make_unique<std::uint64_t[]>(kEvictedSlots);
 };
 

@@ -180,10 +180,10 @@ std::string render_prometheus(const Metrics& m) {
     sample(out, "wsgw_resume_requests_total", "outcome=\"miss\"", load(m.resume_misses));
     header(out, "wsgw_resumed_messages_total", "counter", "Messages sent from the resume window to resuming sockets.");
     sample(out, "wsgw_resumed_messages_total", "", load(m.resumed_messages));
-    header(out, "wsgw_resume_retained_messages", "gauge", "Messages held in the resume windows (summed over I/O threads).");
+    header(out, "wsgw_resume_retained_messages", "gauge", "Messages held in the resume window.");
     sample(out, "wsgw_resume_retained_messages", "",
            static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.resume_retained_messages.load(std::memory_order_relaxed))));
-    header(out, "wsgw_resume_retained_bytes", "gauge", "Bytes counted by the resume windows (summed over I/O threads).");
+    header(out, "wsgw_resume_retained_bytes", "gauge", "Bytes counted by the resume window (frames and bookkeeping).");
     sample(out, "wsgw_resume_retained_bytes", "",
            static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.resume_retained_bytes.load(std::memory_order_relaxed))));
     header(out, "wsgw_resume_evictions_total", "counter",

@@ -22,13 +22,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::unique_ptr<Shard>> make_shards(const Config& c) {
+std::vector<std::unique_ptr<Shard>> make_shards(const Config& c, SharedResumeWindow& resume) {
     ReplayLimits replay{c.replay_max_entries, std::chrono::seconds(c.replay_ttl_s),
                         std::chrono::seconds(c.replay_completed_ttl_s)};
     const std::size_t threads = std::max<std::size_t>(c.threads, 1);
-    // Each thread keeps its own window of the same messages; together they stay under the bound.
-    ResumeLimits resume{std::chrono::seconds(c.resume_window_s), c.resume_max_messages_per_user,
-                        c.resume_max_bytes / threads};
     std::vector<std::unique_ptr<Shard>> v;
     for (std::size_t i = 0; i < threads; ++i) v.push_back(std::make_unique<Shard>(i, replay, resume));
     return v;
@@ -41,7 +38,9 @@ Gateway::Gateway(const Config& config)
       ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address},
            config.max_revoked_tokens),
       intake_(MessageLimits{config.max_message_bytes}, ctx_.metrics, ctx_.presence),
-      shards_(make_shards(config)),
+      resume_(ResumeLimits{std::chrono::seconds(config.resume_window_s), config.resume_max_messages_per_user,
+                           config.resume_max_bytes}),
+      shards_(make_shards(config, resume_)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
       hangup_(shards_.front()->ioc, SIGHUP),
       shutdown_timer_(shards_.front()->ioc) {
@@ -155,13 +154,15 @@ void Gateway::hand_off_batch() {
     if (batch_.empty()) return;
     auto batch = std::make_shared<const std::vector<std::shared_ptr<const Delivery>>>(std::move(batch_));
     batch_.clear();
+    // Filed once for the process, before any shard fans it out (see SharedResumeWindow).
+    const std::uint64_t filed = resume_.file(*batch, ctx_.metrics);
     for (auto& shard : shards_) {
         // dispatch runs inline on the subscriber's own shard and posts to the others.
-        asio::dispatch(shard->ioc, [batch, s = shard.get(), &metrics = ctx_.metrics] {
+        asio::dispatch(shard->ioc, [batch, filed, s = shard.get(), &metrics = ctx_.metrics] {
             std::size_t n = 0;
             for (const auto& delivery : *batch) n += s->deliver(delivery);
+            if (filed) s->fanned_out = filed;
             if (n) Metrics::add(metrics.deliveries, n);
-            s->report_resume(metrics);
         });
     }
 }

@@ -46,6 +46,7 @@ private:
     Config config_;
     GatewayContext ctx_;
     MessageIntake intake_;
+    SharedResumeWindow resume_;  // before the shards, which hold it
     std::vector<std::unique_ptr<Shard>> shards_;
     std::shared_ptr<Listener> listener_;
     std::shared_ptr<Listener> internal_listener_;  // null without internal_listen

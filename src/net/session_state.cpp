@@ -28,8 +28,8 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
     // An id this thread held and let go (or any id, with resume off) will never arrive: the
     // client gets its resync at once. An id never seen here may still be on its way.
     if (refused_at_open_ == 0 && !peer.last_id.empty() && now - opened_at_ < wait &&
-        !shard.resume.holds(peer.identity.user_id, peer.last_id) &&
-        !shard.resume.gone(peer.identity.user_id, peer.last_id)) {
+        !shard.can_resume(peer.identity.user_id, peer.last_id) &&
+        !shard.resume_gone(peer.identity.user_id, peer.last_id)) {
         // Looked at again shortly: the timer lives only while a socket waits.
         auto timer = std::make_shared<ShardTimer>(shard.ioc.get_executor());
         timer->expires_after(std::chrono::milliseconds(10));

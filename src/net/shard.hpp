@@ -17,6 +17,7 @@
 #include "net/delivery.hpp"
 #include "net/auth_state.hpp"
 #include "net/session.hpp"
+#include "net/shared_resume_window.hpp"
 #include "wsgw/auth.hpp"
 #include "wsgw/client_address.hpp"
 #include "wsgw/connection_limits.hpp"
@@ -27,7 +28,6 @@
 #include "wsgw/origin.hpp"
 #include "wsgw/presence_hint.hpp"
 #include "wsgw/registry.hpp"
-#include "wsgw/resume_window.hpp"
 #include "wsgw/revocation_list.hpp"
 #include "wsgw/send_queue.hpp"
 
@@ -81,10 +81,10 @@ struct GatewayContext {
 };
 
 struct Shard {
-    Shard(std::size_t index, ReplayLimits replay_limits, ResumeLimits resume_limits)
+    Shard(std::size_t index, ReplayLimits replay_limits, SharedResumeWindow& resume)
         : index(index),
           replay(replay_limits),
-          resume(resume_limits),
+          resume(resume),
           read_buffer(kReadBufferBytes),
           ioc(1),
           work(ioc.get_executor()) {}
@@ -94,19 +94,25 @@ struct Shard {
     // Hands a message to every target session on this thread (and keeps it for replay when it
     // is progress); returns the number of sessions it was queued for. A pending message is
     // validated here only if its user has a socket on this thread (registered since the
-    // subscriber looked); otherwise it is kept raw.
+    // subscriber looked); otherwise it is kept raw. The resume window filed it before.
     std::size_t deliver(std::shared_ptr<const Delivery> delivery);
-    // Validates the pending messages of `user` that this thread keeps for replay and resume:
-    // called before they are read (a registration, a resume's wait for its last_id).
+    // Validates the pending messages of `user` that this thread keeps for replay, and those of
+    // the resume window: called before they are read (a registration, a resume's wait for its
+    // last_id).
     void settle(std::string_view user);
     // The replayable state of `user` (only `project_filter`'s when set).
     std::vector<std::shared_ptr<const Delivery>> last_state(std::string_view user, std::string_view project_filter);
     // What `user` missed since message `last_id` (only what `project_filter` admits), oldest
-    // first; nullopt when the id is not in this thread's window.
+    // first, up to the last message fanned out on this thread; nullopt when the id is not in the
+    // window up to there.
     std::optional<std::vector<std::shared_ptr<const Delivery>>> missed(std::string_view user, std::string_view last_id,
                                                                        std::string_view project_filter);
-    // Adds what the resume window changed since the last call to the process's metrics.
-    void report_resume(Metrics& metrics);
+    // Whether `last_id` of `user` can be resumed from on this thread now (it is in the window up
+    // to what this thread fanned out), or never will be (SharedResumeWindow::gone).
+    bool can_resume(std::string_view user, std::string_view last_id) const {
+        return resume.holds(user, last_id, fanned_out);
+    }
+    bool resume_gone(std::string_view user, std::string_view last_id) const { return resume.gone(user, last_id); }
     // Has `session` write what it queued once the work in hand is done: every frame queued for
     // one socket by a batch of deliveries goes out in one write (one syscall), and a burst
     // costs one write per socket instead of one per frame. An idle gateway still writes at once.
@@ -123,11 +129,9 @@ struct Shard {
     // between its admission and its registration.
     std::unordered_set<SessionState*> opening;
     LastStateCache<std::shared_ptr<const Delivery>> replay;
-    ResumeWindow<std::shared_ptr<const Delivery>, DeliveryTraits> resume;
-    struct {
-        std::int64_t messages = 0, bytes = 0;
-        std::uint64_t evictions = 0;
-    } resume_reported;
+    SharedResumeWindow& resume;
+    // The resume window's arrival number of the last message this thread has fanned out.
+    std::uint64_t fanned_out = 0;
     // Warnings about refused requests on this thread, each kind capped per second.
     struct {
         LogLimiter origin{10}, auth{10}, limit{10};
@@ -149,12 +153,10 @@ inline std::size_t Shard::deliver(std::shared_ptr<const Delivery> d) {
         d = validator->validate(*d);
         if (!d) return 0;
     }
-    auto type = d->outbound.type;
-    const auto now = std::chrono::steady_clock::now();
+    const auto type = d->outbound.type;
     if (type == MessageType::project_progress || type == MessageType::project_completed)
-        replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed, now);
-    const std::size_t bytes = d->pending ? d->raw.size() : d->outbound.frame.size();
-    resume.put(d->user_id, d, RetainedMeta{d->outbound.project_id, type, bytes}, now);
+        replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed,
+                   std::chrono::steady_clock::now());
     if (d->pending) return 0;
     return registry.for_each_target(d->user_id, d->project_id,
                                     [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
@@ -184,16 +186,7 @@ inline std::vector<std::shared_ptr<const Delivery>> Shard::last_state(std::strin
 inline std::optional<std::vector<std::shared_ptr<const Delivery>>> Shard::missed(std::string_view user,
                                                                                   std::string_view last_id,
                                                                                   std::string_view project_filter) {
-    return resume.since(user, last_id, project_filter, std::chrono::steady_clock::now());
-}
-
-inline void Shard::report_resume(Metrics& metrics) {
-    const auto messages = static_cast<std::int64_t>(resume.messages());
-    const auto bytes = static_cast<std::int64_t>(resume.bytes());
-    metrics.resume_retained_messages.fetch_add(messages - resume_reported.messages, std::memory_order_relaxed);
-    metrics.resume_retained_bytes.fetch_add(bytes - resume_reported.bytes, std::memory_order_relaxed);
-    Metrics::add(metrics.resume_evictions, resume.evictions() - resume_reported.evictions);
-    resume_reported = {messages, bytes, resume.evictions()};
+    return resume.since(user, last_id, project_filter, fanned_out);
 }
 
 inline void Shard::want_flush(std::shared_ptr<Session> session) {

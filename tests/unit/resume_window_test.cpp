@@ -75,6 +75,41 @@ TEST(ResumeWindow, AMessageArrivingAfterAResumeIsNotPartOfIt) {
     EXPECT_EQ(since(w, "u1", "b"), Ids{"c"}) << "and the next resume starts after it";
 }
 
+// One window serves every thread: a reader sees only what its own thread has fanned out (up to
+// that message's arrival number); what was filed after reaches its sockets live.
+TEST(ResumeWindow, AReaderSeesOnlyWhatItsThreadHasFannedOut) {
+    Window w({});
+    const auto at = [&](const char* id) {
+        return w.put("u1", std::make_shared<const Msg>(Msg{id}), RetainedMeta{"", MessageType::notification, 100}, t0);
+    };
+    const auto a = at("a");
+    const auto b = at("b");
+    const auto c = at("c");
+    EXPECT_EQ(a, 1u);
+    EXPECT_EQ(b, 2u);
+    EXPECT_EQ(c, 3u);
+    auto ids = [&](std::string_view last, std::uint64_t up_to) -> std::optional<Ids> {
+        auto items = w.since("u1", last, "", t0, up_to);
+        if (!items) return std::nullopt;
+        Ids out;
+        for (const auto& i : *items) out.push_back(i->id);
+        return out;
+    };
+    EXPECT_EQ(ids("a", b), Ids{"b"}) << "c is on its way to this thread: it comes live, not twice";
+    EXPECT_EQ(ids("a", c), (Ids{"b", "c"}));
+    EXPECT_EQ(ids("c", b), std::nullopt) << "an id the thread has not fanned out yet is not found";
+    EXPECT_FALSE(w.holds("u1", "c", b)) << "so a resume from it waits";
+    EXPECT_TRUE(w.holds("u1", "c", c));
+    EXPECT_TRUE(w.holds("u1", "a", a));
+    EXPECT_FALSE(w.holds("u1", "a", 0));
+}
+
+TEST(ResumeWindow, FilesNothingAndNumbersNothingWhenOff) {
+    Window w(ResumeLimits{seconds(0)});
+    EXPECT_EQ(w.put("u1", std::make_shared<const Msg>(Msg{"a"}), RetainedMeta{}, t0), 0u);
+    EXPECT_EQ(w.messages(), 0u);
+}
+
 TEST(ResumeWindow, AnUnknownIdIsAMiss) {
     Window w({});
     put(w, "u1", {"a"});
