@@ -54,7 +54,7 @@ void BM_ValidateRejectsNotJson(benchmark::State& s) { validate(s, "{\"type\":\"n
 struct IntakeItem {
     wsgw::Outbound outbound;
     std::string user_id, project_id, id, raw;
-    bool pending = false;
+    bool kept_raw = false;
 };
 
 const char* intake_channel(bool progress) { return progress ? "project:p1:user_4567" : "user_noti:user_4567"; }
@@ -91,7 +91,7 @@ void BM_IntakeKeptRaw(benchmark::State& state) {
         if (presence->maybe_held(channel->user_id)) state.SkipWithError("held");
         auto sketch = wsgw::sketch_message(raw, *channel, limits);
         auto d = std::make_shared<IntakeItem>();
-        d->pending = true;
+        d->kept_raw = true;
         d->outbound.type = sketch->type;
         d->outbound.project_id = sketch->project_id;
         d->raw = raw;

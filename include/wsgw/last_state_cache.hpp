@@ -6,7 +6,7 @@
 // project_progress or project_completed of each project, bounded in entries (the least recently
 // updated is evicted first) and in time (completed projects expire sooner). Pure and
 // single-threaded: each I/O thread keeps its own copy, fed by the fan-out it already receives.
-// A value may be a message kept raw, filed under its sketched project; settle() swaps it for the
+// A value may be a message kept raw, filed under its sketched project; validate_kept_raw() swaps it for the
 // validated message (or drops it) before the user's entries are read.
 #include <algorithm>
 #include <chrono>
@@ -73,16 +73,16 @@ public:
         return out;
     }
 
-    // Calls settle(value) on each entry of `user`: it may replace the value in place (a message
+    // Calls validate_kept_raw(value) on each entry of `user`: it may replace the value in place (a message
     // kept raw by its validated form) and returns false to drop the entry (the message was
     // invalid). Recency and expiry stay as they were.
-    template <class Settle>
-    void settle(std::string_view user, Settle&& settle) {
+    template <class Validate>
+    void validate_kept_raw(std::string_view user, Validate&& validate_kept_raw) {
         auto u = users_.find(user);
         if (u == users_.end()) return;
         std::vector<typename List::iterator> invalid;
         for (auto& [name, entry] : u->second)
-            if (!settle(entry->value)) invalid.push_back(entry);
+            if (!validate_kept_raw(entry->value)) invalid.push_back(entry);
         for (auto e : invalid) erase(e);
     }
 

@@ -61,7 +61,7 @@ struct Metrics {
     // Messages for users with no socket here, sketched and kept raw instead of validated on
     // arrival (wsgw/message_sketch.hpp), and raw messages validated later on an I/O thread.
     Counter messages_kept_raw{0};
-    Counter messages_validated_late{0};
+    Counter messages_kept_raw_validated{0};
     Counter coalesced{0};
     std::array<Counter, kDisconnectReasonCount> disconnects{};
     std::array<Counter, kAuthFailureCount> auth_failures{};

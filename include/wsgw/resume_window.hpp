@@ -18,10 +18,10 @@
 // lost or sent twice. An entry is small (the item's own id and project are read through
 // `Traits`, not copied) and expiry needs no lookup.
 //
-// Items may be pending: kept raw, not validated yet, their id unknown (wsgw/message_sketch.hpp).
+// Items may be kept raw: not validated yet, their id unknown (wsgw/message_sketch.hpp).
 // They are filed under the meta their sketch gave and count against every bound like any other
-// (a raw message's bytes stand for its frame's); settle(user) validates a user's pending items
-// before anything reads that user's window (since, holds). A pending progress replaced by a
+// (a raw message's bytes stand for its frame's); validate_kept_raw(user) validates a user's items kept raw
+// before anything reads that user's window (since, holds). A progress kept raw replaced by a
 // newer one keeps its item until then (its id is needed as a marker; its bytes stay counted).
 #include <algorithm>
 #include <chrono>
@@ -56,8 +56,8 @@ struct RetainedMeta {
 };
 
 // Traits::id(item) and Traits::channel_project(item) (what a project filter matches; empty for a
-// user-wide message) read the item's own strings. Windows that hold pending items also have
-// Traits::pending(item) and Traits::bytes(item) (the frame's size once settled).
+// user-wide message) read the item's own strings. Windows that hold items kept raw also have
+// Traits::kept_raw(item) and Traits::bytes(item) (the frame's size once validated).
 template <class Item, class Traits>
 class ResumeWindow {
 public:
@@ -162,18 +162,18 @@ public:
         return evicted_[fp % kEvictedSlots] == fp;
     }
 
-    // Settles the pending items of `user`, oldest first: validate(item) replaces a pending item
+    // Validates the items kept raw of `user`, oldest first: validate(item) replaces a items kept raw
     // with its validated form and returns true, or returns false when the message is invalid.
     // An invalid message leaves a marker no id matches; a replaced progress becomes a marker of
     // its id. Settling may grow the bytes (a frame is a little larger than its payload), so the
     // byte bound is applied again.
     template <class Validate>
-    void settle(std::string_view user, Validate&& validate) {
+    void validate_kept_raw(std::string_view user, Validate&& validate) {
         auto u = users_.find(user);
         if (u == users_.end()) return;
         UserWindow& w = u->second;
         for (Entry& e : w.entries) {
-            if (!e.item || !Traits::pending(e.item)) continue;
+            if (!e.item || !Traits::kept_raw(e.item)) continue;
             const bool valid = validate(e.item);
             if (valid && !e.superseded) {
                 bytes_ -= e.bytes;
@@ -209,7 +209,7 @@ private:
         Clock::time_point at;
         std::uint64_t arrival;                // put()'s number for it
         std::uint32_t bytes;                  // the frame's size while the item is held
-        bool superseded = false;              // a pending progress replaced before it was settled
+        bool superseded = false;              // a progress kept raw replaced before it was validated
     };
     struct Hash {
         using is_transparent = void;
@@ -257,19 +257,19 @@ private:
         return end;
     }
 
-    // A pending item's id is empty until it is settled: no last_id matches it.
+    // A items kept raw's id is empty until it is validated: no last_id matches it.
     static std::string_view id_of(const Entry& e) { return e.marker ? std::string_view(*e.marker) : Traits::id(e.item); }
 
-    static bool pending(const Item& item) {
-        if constexpr (requires { Traits::pending(item); })
-            return Traits::pending(item);
+    static bool kept_raw(const Item& item) {
+        if constexpr (requires { Traits::kept_raw(item); })
+            return Traits::kept_raw(item);
         else
             return false;
     }
 
     void to_marker(UserWindow& w, Entry& e) {
-        if (pending(e.item)) {
-            // Its id is not known yet: the item stays, counted as a marker, until settle().
+        if (kept_raw(e.item)) {
+            // Its id is not known yet: the item stays, counted as a marker, until validate_kept_raw().
             e.superseded = true;
             --w.live;
             --live_;

@@ -98,8 +98,8 @@ std::string render_prometheus(const Metrics& m) {
            "Messages for users with no socket here, kept raw instead of validated on arrival.");
     sample(out, "wsgw_messages_kept_raw_total", "", load(m.messages_kept_raw));
     header(out, "wsgw_messages_validated_late_total", "counter",
-           "Raw messages validated later, once per I/O thread, as a socket of their user registered there.");
-    sample(out, "wsgw_messages_validated_late_total", "", load(m.messages_validated_late));
+           "Messages kept raw, validated when a socket of their user registered or resumed on an I/O thread.");
+    sample(out, "wsgw_messages_validated_late_total", "", load(m.messages_kept_raw_validated));
     header(out, "wsgw_deliveries_total", "counter", "Frames queued to sockets.");
     sample(out, "wsgw_deliveries_total", "", load(m.deliveries));
     header(out, "wsgw_deliveries_coalesced_total", "counter",

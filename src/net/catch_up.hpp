@@ -35,7 +35,7 @@ inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& pee
     const auto& user = peer.identity.user_id;
     // What this thread kept raw for the user is validated now, before it is read; what arrives
     // from here on is validated on arrival (the user is registered).
-    shard.settle(user);
+    shard.validate_kept_raw(user);
     if (!peer.last_id.empty()) {
         auto missed = shard.missed(user, peer.last_id, peer.project_filter);
         log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", missed.has_value()},

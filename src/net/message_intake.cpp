@@ -16,7 +16,7 @@ std::shared_ptr<const Delivery> MessageIntake::take(std::string_view channel_nam
     if (!presence_.maybe_held(channel->user_id)) {
         if (auto sketch = sketch_message(payload, *channel, limits_)) {
             auto d = std::make_shared<Delivery>();
-            d->pending = true;
+            d->kept_raw = true;
             d->outbound.type = sketch->type;
             d->outbound.project_id = sketch->project_id;
             d->raw = payload;
@@ -31,15 +31,15 @@ std::shared_ptr<const Delivery> MessageIntake::take(std::string_view channel_nam
     return validated(std::move(*channel), channel_name, payload, now, /*on_arrival=*/true);
 }
 
-std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& pending) {
-    Metrics::add(metrics_.messages_validated_late);
-    Channel channel{pending.project_id.empty() ? ChannelKind::user : ChannelKind::project, pending.user_id,
-                    pending.project_id};
+std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& kept) {
+    Metrics::add(metrics_.messages_kept_raw_validated);
+    Channel channel{kept.project_id.empty() ? ChannelKind::user : ChannelKind::project, kept.user_id,
+                    kept.project_id};
     const std::string channel_name = channel.kind == ChannelKind::user
-                                         ? "user_noti:" + pending.user_id
-                                         : "project:" + pending.project_id + ":" + pending.user_id;
+                                         ? "user_noti:" + kept.user_id
+                                         : "project:" + kept.project_id + ":" + kept.user_id;
     // Already counted as received on arrival, by its sketch.
-    return validated(std::move(channel), channel_name, pending.raw, pending.received_at, /*on_arrival=*/false);
+    return validated(std::move(channel), channel_name, kept.raw, kept.received_at, /*on_arrival=*/false);
 }
 
 std::shared_ptr<const Delivery> MessageIntake::validated(Channel&& channel, std::string_view channel_name,

@@ -24,7 +24,7 @@ public:
     // Subscriber thread: null when the message is dropped.
     std::shared_ptr<const Delivery> take(std::string_view channel_name, std::string_view payload);
     // Any shard's thread.
-    std::shared_ptr<const Delivery> validate(const Delivery& pending) override;
+    std::shared_ptr<const Delivery> validate(const Delivery& kept) override;
 
 private:
     std::shared_ptr<const Delivery> validated(Channel&& channel, std::string_view channel_name, std::string_view payload,

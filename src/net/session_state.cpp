@@ -24,7 +24,7 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
     if (opened_at_ == std::chrono::steady_clock::time_point{}) opened_at_ = now;
     const auto wait = std::min<std::chrono::steady_clock::duration>(ctx.resume_wait, ctx.handshake_timeout / 2);
     // Messages kept raw have no id until validated.
-    if (!peer.last_id.empty()) shard.settle(peer.identity.user_id);
+    if (!peer.last_id.empty()) shard.validate_kept_raw(peer.identity.user_id);
     // An id this thread held and let go (or any id, with resume off) will never arrive: the
     // client gets its resync at once. An id never seen here may still be on its way.
     if (refused_at_open_ == 0 && !peer.last_id.empty() && now - opened_at_ < wait &&

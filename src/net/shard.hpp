@@ -92,14 +92,14 @@ struct Shard {
     ~Shard() { dirty.clear(); }
 
     // Hands a message to every target session on this thread (and keeps it for replay when it
-    // is progress); returns the number of sessions it was queued for. A pending message is
+    // is progress); returns the number of sessions it was queued for. A message kept raw is
     // validated here only if its user has a socket on this thread (registered since the
     // subscriber looked); otherwise it is kept raw. The resume window filed it before.
     std::size_t deliver(std::shared_ptr<const Delivery> delivery);
-    // Validates the pending messages of `user` that this thread keeps for replay, and those of
+    // Validates the messages kept raw of `user` that this thread keeps for replay, and those of
     // the resume window: called before they are read (a registration, a resume's wait for its
     // last_id).
-    void settle(std::string_view user);
+    void validate_kept_raw(std::string_view user);
     // The replayable state of `user` (only `project_filter`'s when set).
     std::vector<std::shared_ptr<const Delivery>> last_state(std::string_view user, std::string_view project_filter);
     // What `user` missed since message `last_id` (only what `project_filter` admits), oldest
@@ -119,7 +119,7 @@ struct Shard {
     void want_flush(std::shared_ptr<Session> session);
 
     std::size_t index;
-    DeliveryValidator* validator = nullptr;  // set before any pending delivery arrives
+    DeliveryValidator* validator = nullptr;  // set before any delivery kept raw arrives
     // Declared before the io_context so that they outlive it: destroying the io_context destroys
     // the handlers it still holds, and with them the sessions, which unregister themselves.
     Registry<Session*> registry;
@@ -148,8 +148,8 @@ struct Shard {
 
 inline std::size_t Shard::deliver(std::shared_ptr<const Delivery> d) {
     // Exact on this thread: a socket that registered here before this runs gets the message live;
-    // one that registers after finds it in the window and cache, settled then.
-    if (d->pending && registry.user_count() != 0 && registry.holds(d->user_id)) {
+    // one that registers after finds it in the window and cache, validated then.
+    if (d->kept_raw && registry.user_count() != 0 && registry.holds(d->user_id)) {
         d = validator->validate(*d);
         if (!d) return 0;
     }
@@ -157,25 +157,25 @@ inline std::size_t Shard::deliver(std::shared_ptr<const Delivery> d) {
     if (type == MessageType::project_progress || type == MessageType::project_completed)
         replay.put(d->user_id, d->outbound.project_id, d, type == MessageType::project_completed,
                    std::chrono::steady_clock::now());
-    if (d->pending) return 0;
+    if (d->kept_raw) return 0;
     return registry.for_each_target(d->user_id, d->project_id,
                                     [&](Session* session) { session->send(OutboundPtr(d, &d->outbound)); });
 }
 
-inline void Shard::settle(std::string_view user) {
+inline void Shard::validate_kept_raw(std::string_view user) {
     if (!validator) return;
     // One validation per message per thread, though the cache and the window may both hold it.
-    std::unordered_map<const Delivery*, std::shared_ptr<const Delivery>> settled;
+    std::unordered_map<const Delivery*, std::shared_ptr<const Delivery>> validated;
     auto validate = [&](std::shared_ptr<const Delivery>& d) {
-        if (!d->pending) return true;
-        auto [it, fresh] = settled.try_emplace(d.get());
+        if (!d->kept_raw) return true;
+        auto [it, fresh] = validated.try_emplace(d.get());
         if (fresh) it->second = validator->validate(*d);
         if (!it->second) return false;
         d = it->second;
         return true;
     };
-    resume.settle(user, validate);
-    replay.settle(user, validate);
+    resume.validate_kept_raw(user, validate);
+    replay.validate_kept_raw(user, validate);
 }
 
 inline std::vector<std::shared_ptr<const Delivery>> Shard::last_state(std::string_view user,

@@ -4,7 +4,7 @@
 // only up to the arrival number of the last message it has fanned out itself (Shard::fanned_out),
 // so a socket that registers on a thread gets from the window exactly what that thread's live
 // delivery will not bring it. One lock: a batch of messages takes it once to file them, a
-// registration once to settle and read its user's entries.
+// registration once to validate_kept_raw and read its user's entries.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -32,7 +32,7 @@ public:
         std::lock_guard lock(mutex_);
         std::uint64_t last = 0;
         for (const auto& d : batch) {
-            const std::size_t bytes = d->pending ? d->raw.size() : d->outbound.frame.size();
+            const std::size_t bytes = d->kept_raw ? d->raw.size() : d->outbound.frame.size();
             last = window_.put(d->user_id, d, RetainedMeta{d->outbound.project_id, d->outbound.type, bytes}, now);
         }
         report(metrics);
@@ -56,12 +56,12 @@ public:
         return window_.gone(user, id);
     }
 
-    // ResumeWindow::settle under the lock. `validate` must be safe to call from any thread
+    // ResumeWindow::validate_kept_raw under the lock. `validate` must be safe to call from any thread
     // (DeliveryValidator is); messages kept raw are validated here at most once for the process.
     template <class Validate>
-    void settle(std::string_view user, Validate&& validate) {
+    void validate_kept_raw(std::string_view user, Validate&& validate) {
         std::lock_guard lock(mutex_);
-        window_.settle(user, validate);
+        window_.validate_kept_raw(user, validate);
     }
 
 private:

@@ -90,7 +90,7 @@ TEST(LastStateCache, StaysBoundedUnderManyDistinctProjects) {
 
 namespace {
 
-// A value kept raw (negative here) is swapped for its validated form, or dropped, by settle().
+// A value kept raw (negative here) is swapped for its validated form, or dropped, by validate_kept_raw().
 TEST(LastStateCache, SettleSwapsRawValuesInPlaceAndDropsInvalidOnes) {
     LastStateCache<int> c(ReplayLimits{});
     c.put("u1", "p1", -1, false, t0);
@@ -98,7 +98,7 @@ TEST(LastStateCache, SettleSwapsRawValuesInPlaceAndDropsInvalidOnes) {
     c.put("u1", "p3", 3, false, t0);
     c.put("u2", "p1", -4, false, t0);
     int calls = 0;
-    c.settle("u1", [&](int& v) {
+    c.validate_kept_raw("u1", [&](int& v) {
         ++calls;
         if (v == -2) return false;  // invalid
         if (v < 0) v = -v;

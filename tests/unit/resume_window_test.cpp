@@ -233,11 +233,11 @@ TEST(ResumeWindow, DisabledKeepsNothing) {
 // Pending items: messages kept raw, validated only when their user's window is read
 // ---------------------------------------------------------------------------------------------
 
-namespace lazy {
+namespace kept_raw {
 
 struct Raw {
     std::string id;  // what validation finds
-    bool pending = true;
+    bool kept_raw = true;
     bool valid = true;
     MessageType type = MessageType::notification;
     std::string project = {};
@@ -245,15 +245,15 @@ struct Raw {
 };
 using Item = std::shared_ptr<const Raw>;
 struct Traits {
-    static std::string_view id(const Item& m) { return m->pending ? std::string_view() : std::string_view(m->id); }
+    static std::string_view id(const Item& m) { return m->kept_raw ? std::string_view() : std::string_view(m->id); }
     static std::string_view channel_project(const Item& m) { return m->project; }
-    static bool pending(const Item& m) { return m->pending; }
+    static bool kept_raw(const Item& m) { return m->kept_raw; }
     static std::size_t bytes(const Item& m) { return m->bytes; }
 };
-using LazyWindow = wsgw::ResumeWindow<Item, Traits>;
+using KeptRawWindow = wsgw::ResumeWindow<Item, Traits>;
 
-void put(LazyWindow& w, const std::string& user, Raw m, bool pending = true, Clock::time_point at = t0) {
-    m.pending = pending;
+void put(KeptRawWindow& w, const std::string& user, Raw m, bool kept_raw = true, Clock::time_point at = t0) {
+    m.kept_raw = kept_raw;
     const auto meta = RetainedMeta{m.project, m.type, m.bytes};
     auto item = std::make_shared<const Raw>(std::move(m));
     w.put(user, item, RetainedMeta{item->project, meta.type, meta.bytes}, at);
@@ -263,13 +263,13 @@ int validations = 0;
 bool validate(Item& item) {
     ++validations;
     if (!item->valid) return false;
-    Raw settled = *item;
-    settled.pending = false;
-    item = std::make_shared<const Raw>(std::move(settled));
+    Raw validated = *item;
+    validated.kept_raw = false;
+    item = std::make_shared<const Raw>(std::move(validated));
     return true;
 }
 
-std::optional<Ids> since(LazyWindow& w, const std::string& user, const std::string& last) {
+std::optional<Ids> since(KeptRawWindow& w, const std::string& user, const std::string& last) {
     auto items = w.since(user, last, "", t0);
     if (!items) return std::nullopt;
     Ids ids;
@@ -283,55 +283,55 @@ Raw prog(const std::string& id, const std::string& project) {
 }
 
 TEST(ResumeWindowPending, PendingMessagesAreFoundByTheirIdOnlyOnceSettled) {
-    LazyWindow w({});
+    KeptRawWindow w({});
     for (const char* id : {"a", "b", "c"}) put(w, "u1", note(id));
-    EXPECT_FALSE(w.holds("u1", "a")) << "a pending message's id is not known before validation";
+    EXPECT_FALSE(w.holds("u1", "a")) << "a message kept raw's id is not known before validation";
     validations = 0;
-    w.settle("u1", validate);
+    w.validate_kept_raw("u1", validate);
     EXPECT_EQ(validations, 3);
     EXPECT_TRUE(w.holds("u1", "a"));
     EXPECT_EQ(since(w, "u1", "a"), (Ids{"b", "c"}));
-    w.settle("u1", validate);
+    w.validate_kept_raw("u1", validate);
     EXPECT_EQ(validations, 3) << "each message is validated once";
 }
 
 TEST(ResumeWindowPending, SettlingOneUserLeavesOthersRaw) {
-    LazyWindow w({});
+    KeptRawWindow w({});
     put(w, "u1", note("a"));
     put(w, "u2", note("x"));
     validations = 0;
-    w.settle("u1", validate);
+    w.validate_kept_raw("u1", validate);
     EXPECT_EQ(validations, 1);
     EXPECT_FALSE(w.holds("u2", "x"));
 }
 
 TEST(ResumeWindowPending, AnInvalidMessageIsNeverSentAndNoIdFindsIt) {
-    LazyWindow w({});
+    KeptRawWindow w({});
     put(w, "u1", note("a"));
     put(w, "u1", note("bad", /*valid=*/false));
     put(w, "u1", note("c"));
-    w.settle("u1", validate);
+    w.validate_kept_raw("u1", validate);
     EXPECT_EQ(since(w, "u1", "a"), (Ids{"c"}));
     EXPECT_FALSE(w.holds("u1", "bad"));
     EXPECT_EQ(w.messages(), 2u);
 }
 
 TEST(ResumeWindowPending, AReplacedPendingProgressIsAMarkerOfItsIdOnceSettled) {
-    LazyWindow w({});
+    KeptRawWindow w({});
     put(w, "u1", prog("x1", "p1"));
     put(w, "u1", prog("x2", "p1"));
     put(w, "u1", note("n"));
     EXPECT_EQ(w.messages(), 2u) << "the replaced progress no longer counts as a message";
-    w.settle("u1", validate);
+    w.validate_kept_raw("u1", validate);
     EXPECT_EQ(since(w, "u1", "x1"), (Ids{"x2", "n"})) << "resuming from the replaced progress still works";
     EXPECT_EQ(w.messages(), 2u);
 }
 
-// The same valid stream, kept raw in one window and settled in the other from the start, gives
-// the same answer to every resume once the raw one is settled.
+// The same valid stream, kept raw in one window and validated in the other from the start, gives
+// the same answer to every resume once the raw one is validated.
 TEST(ResumeWindowPending, AgreesWithTheSettledWindowOnAValidStream) {
     const ResumeLimits limits{std::chrono::seconds(300), 8, 1 << 20};
-    LazyWindow raw(limits), settled(limits);
+    KeptRawWindow raw(limits), validated(limits);
     std::vector<std::string> ids;
     unsigned state = 12345;
     for (int i = 0; i < 400; ++i) {
@@ -341,25 +341,25 @@ TEST(ResumeWindowPending, AgreesWithTheSettledWindowOnAValidStream) {
         Raw m = pick < 3 ? prog(id, "p" + std::to_string(pick))
                 : pick == 3 ? Raw{id, true, true, MessageType::project_completed, "p1"}
                             : note(id);
-        put(raw, "u1", m, /*pending=*/true);
-        put(settled, "u1", m, /*pending=*/false);
+        put(raw, "u1", m, /*kept_raw=*/true);
+        put(validated, "u1", m, /*kept_raw=*/false);
         ids.push_back(id);
-        if (i % 37 == 0) raw.settle("u1", validate);  // a socket of the user came and went
+        if (i % 37 == 0) raw.validate_kept_raw("u1", validate);  // a socket of the user came and went
     }
-    raw.settle("u1", validate);
-    EXPECT_EQ(raw.messages(), settled.messages());
-    EXPECT_EQ(raw.bytes(), settled.bytes());
-    EXPECT_EQ(raw.evictions(), settled.evictions());
-    for (const auto& id : ids) EXPECT_EQ(since(raw, "u1", id), since(settled, "u1", id)) << "resuming from " << id;
+    raw.validate_kept_raw("u1", validate);
+    EXPECT_EQ(raw.messages(), validated.messages());
+    EXPECT_EQ(raw.bytes(), validated.bytes());
+    EXPECT_EQ(raw.evictions(), validated.evictions());
+    for (const auto& id : ids) EXPECT_EQ(since(raw, "u1", id), since(validated, "u1", id)) << "resuming from " << id;
 }
 
 TEST(ResumeWindowPending, TheByteBoundHoldsAfterSettlingGrowsTheFrames) {
-    LazyWindow w({std::chrono::seconds(300), 256, 4096});
+    KeptRawWindow w({std::chrono::seconds(300), 256, 4096});
     for (int i = 0; i < 10; ++i) put(w, "u1", note("m" + std::to_string(i)));
     ASSERT_LE(w.bytes(), 4096u);
-    w.settle("u1", [](Item& item) {
+    w.validate_kept_raw("u1", [](Item& item) {
         Raw grown = *item;
-        grown.pending = false;
+        grown.kept_raw = false;
         grown.bytes = 600;  // the frame is larger than the payload it was counted by
         item = std::make_shared<const Raw>(std::move(grown));
         return true;
@@ -368,7 +368,7 @@ TEST(ResumeWindowPending, TheByteBoundHoldsAfterSettlingGrowsTheFrames) {
     EXPECT_GT(w.evictions(), 0u);
 }
 
-}  // namespace lazy
+}  // namespace kept_raw
 
 namespace {
 

@@ -28,14 +28,14 @@ int number_of(const std::optional<std::string>& frame, std::string* type = nullp
     return p.contains("seq") ? p["seq"].get<int>() : p.value("done", -1);
 }
 
-class LazyValidationTest : public ::testing::Test {
+class KeptRawTest : public ::testing::Test {
 protected:
     RedisServer redis_;
     GatewayProcess gw_{redis_.url()};
 };
 
-TEST_F(LazyValidationTest, MessagesForAUserNotHeldAreKeptRawThenReplayedAndResumed) {
-    auto user = unique_user("lazy");
+TEST_F(KeptRawTest, MessagesForAUserNotHeldAreKeptRawThenReplayedAndResumed) {
+    auto user = unique_user("raw");
     const auto kept_before = gw_.metric("wsgw_messages_kept_raw_total");
     ASSERT_EQ(redis_.publish("user_noti:" + user, note(1)), 1);
     ASSERT_EQ(redis_.publish("project:p1:" + user, progress("p1", 40)), 1);
@@ -63,8 +63,8 @@ TEST_F(LazyValidationTest, MessagesForAUserNotHeldAreKeptRawThenReplayedAndResum
     EXPECT_EQ(gw_.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
 }
 
-TEST_F(LazyValidationTest, AnInvalidMessageKeptRawIsDroppedCountedAndLoggedWhenItsUserConnects) {
-    auto user = unique_user("lazy");
+TEST_F(KeptRawTest, AnInvalidMessageKeptRawIsDroppedCountedAndLoggedWhenItsUserConnects) {
+    auto user = unique_user("raw");
     const std::string sample = "wsgw_messages_dropped_total{reason=\"out_of_range\"}";
     const auto dropped_before = gw_.metric(sample);
     auto bad = json::parse(progress("p1", 7));
@@ -88,8 +88,8 @@ TEST_F(LazyValidationTest, AnInvalidMessageKeptRawIsDroppedCountedAndLoggedWhenI
 // Sockets register on every thread while the user's messages stream in, each thread holding some
 // raw when its first socket comes: every socket gets every message after its last_id exactly once,
 // in order, across the seam between the window and live traffic.
-TEST_F(LazyValidationTest, SocketsRegisteringWhileMessagesArriveGetEachOnceInOrder) {
-    auto user = unique_user("lazy");
+TEST_F(KeptRawTest, SocketsRegisteringWhileMessagesArriveGetEachOnceInOrder) {
+    auto user = unique_user("raw");
     // Under the resume window's 256 per user, so n1 stays in it, and under the send queue's bound
     // (the clients read only at the end).
     constexpr int kTotal = 240;
@@ -121,8 +121,8 @@ TEST_F(LazyValidationTest, SocketsRegisteringWhileMessagesArriveGetEachOnceInOrd
 }
 
 // The same for fresh sockets and progress: the last state, then newer updates only, none twice.
-TEST_F(LazyValidationTest, FreshSocketsRegisteringWhileProgressArrivesSeeItOnceInOrder) {
-    auto user = unique_user("lazy");
+TEST_F(KeptRawTest, FreshSocketsRegisteringWhileProgressArrivesSeeItOnceInOrder) {
+    auto user = unique_user("raw");
     constexpr int kTotal = 600;  // under the send queue's bound: the clients read only at the end
     constexpr int kClients = 12;
     std::atomic<int> published{0};
