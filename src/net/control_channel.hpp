@@ -23,6 +23,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "net/gateway_context.hpp"
 #include "net/shard.hpp"
 #include "wsgw/log_limiter.hpp"
 

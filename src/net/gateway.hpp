@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/message_intake.hpp"
+#include "net/gateway_context.hpp"
 #include "net/shard.hpp"
 #include "wsgw/config.hpp"
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "net/gateway_context.hpp"
 #include "net/shard.hpp"
 #include "net/peer.hpp"
 #include "net/streams.hpp"

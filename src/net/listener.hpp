@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "net/gateway_context.hpp"
 #include "net/shard.hpp"
 #include "wsgw/config.hpp"
 #include "wsgw/log_limiter.hpp"

@@ -10,6 +10,7 @@
 
 #include "net/peer.hpp"
 #include "net/session.hpp"
+#include "net/gateway_context.hpp"
 #include "net/shard.hpp"
 
 namespace wsgw {
