@@ -199,121 +199,78 @@ void HttpSession<Stream>::log_refusal(LogLimiter& limiter, std::string_view even
 
 template <class Stream>
 std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional<std::string> last_id) {
-    if (ctx_.draining.load()) {
-        refuse(http::status::service_unavailable, HttpRejection::draining, "server is shutting down");
+    // Every X-Forwarded-For line, in order, as one list: a proxy that adds a line of its own
+    // instead of appending to the client's must not let the client's first line win.
+    std::vector<std::string_view> forwarded_for;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded_for.push_back(it->value());
+    const std::string x_forwarded_for = join_field_lines(forwarded_for);
+    const AdmissionRequest request{peer_ip_,
+                                   x_forwarded_for,
+                                   req["X-Real-IP"],
+                                   header(req, http::field::origin),
+                                   req[http::field::host],
+                                   req["X-Forwarded-Host"],
+                                   req["Sec-Fetch-Site"],
+                                   req.target(),
+                                   req[http::field::authorization],
+                                   req[http::field::cookie],
+                                   std::move(last_id)};
+    const AdmissionSettings settings{ctx_.draining.load(),
+                                     &ctx_.proxies,
+                                     &ctx_.origins,
+                                     ctx_.jwt_cookie,
+                                     ctx_.jwks_enabled && !ctx_.jwks_loaded.load(),
+                                     ctx_.control_enabled && !ctx_.revocations_loaded.load()};
+    const AdmissionChecks checks{
+        // AuthState also fetches the key set again when a token names a key id it does not know.
+        [this](std::string_view token) { return ctx_.auth_state.verify(token, std::chrono::system_clock::now()); },
+        [this](std::string_view token_id) { return ctx_.revocations.contains(token_id, std::chrono::system_clock::now()); },
+        [this](std::string_view user, std::string_view address) { return ctx_.limiter.try_acquire(user, address); }};
+    auto decision = decide_admission(request, settings, checks);
+    if (auto* refused = std::get_if<AdmissionRefusal>(&decision)) {
+        refuse_admission(req, *refused);
         return std::nullopt;
     }
-    const bool via_proxy = !ctx_.proxies.empty() && ctx_.proxies.contains(peer_ip_);
-    std::string address = peer_ip_;
-    if (via_proxy) {
-        // Every X-Forwarded-For line, in order, as one list: a proxy that adds a line of its own
-        // instead of appending to the client's must not let the client's first line win.
-        std::vector<std::string_view> lines;
-        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) lines.push_back(it->value());
-        address = ctx_.proxies.resolve(peer_ip_, join_field_lines(lines), req["X-Real-IP"]);
-    }
-    const auto origin = header(req, http::field::origin);
-    auto token = extract_token(req.target(), req[http::field::authorization], req[http::field::cookie], ctx_.jwt_cookie);
-    auto origin_refused = [&](std::string_view why) {
-        log_refusal(shard_.refusal_logs.origin, "origin_refused",
-                    {{"remote", remote_}, {"address", address}, {"origin", safe_prefix(origin.value_or(""), 128)},
-                     {"reason", why}});
-        refuse(http::status::forbidden, HttpRejection::forbidden_origin, why);
-    };
-    if (!ctx_.origins.allows(origin)) {
-        origin_refused("origin not allowed");
-        return std::nullopt;
-    }
-    if (token && token->source == TokenSource::cookie) {
-        // Behind a trusted proxy the request's own host is the one the browser asked for.
-        std::string_view host = req[http::field::host];
-        if (auto forwarded = last_list_item(req["X-Forwarded-Host"]); via_proxy && !forwarded.empty()) host = forwarded;
-        switch (ctx_.origins.check_ambient(origin, host, req["Sec-Fetch-Site"])) {
-            case OriginPolicy::Ambient::allowed:
-                break;
-            case OriginPolicy::Ambient::origin_not_allowed:
-                origin_refused("a cookie is accepted only from the gateway's own origin or allowed_origins");
-                return std::nullopt;
-            case OriginPolicy::Ambient::cross_site_without_origin:
-                origin_refused("a cookie is not accepted on a cross-site request");
-                return std::nullopt;
-        }
-    }
-
-    // Authenticate before anything else about the request is acted on.
-    if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load()) {
-        refuse(http::status::service_unavailable, HttpRejection::not_ready, "signing keys not fetched from jwt_jwks_url yet");
-        return std::nullopt;
-    }
-    auto auth = token ? ctx_.auth_state.verify(token->value, std::chrono::system_clock::now())
-                      : AuthResult::failure(AuthFailure::missing_token);
-    if (!auth.ok()) {
-        ctx_.metrics.count_auth_failure(auth.failure());
-        // The token itself is never logged.
-        log_refusal(shard_.refusal_logs.auth, "auth_failed",
-                    {{"remote", remote_}, {"address", address}, {"reason", to_string(auth.failure())}});
-        unauthorized(req.version(), auth.failure());
-        return std::nullopt;
-    }
-    if (ctx_.control_enabled && !ctx_.revocations_loaded.load()) {
-        refuse(http::status::service_unavailable, HttpRejection::not_ready, "revocation list not loaded from Redis yet");
-        return std::nullopt;
-    }
-    if (ctx_.revocations.contains(auth.identity().token_id, std::chrono::system_clock::now())) {
-        ctx_.metrics.count_auth_failure(AuthFailure::revoked);
-        log_refusal(shard_.refusal_logs.auth, "auth_failed",
-                    {{"remote", remote_},
-                     {"address", address},
-                     {"reason", to_string(AuthFailure::revoked)},
-                     {"user", auth.identity().user_id}});
-        unauthorized(req.version(), AuthFailure::revoked);
-        return std::nullopt;
-    }
-    const auto& user = auth.identity().user_id;
-
-    auto project = query_param(req.target(), "project_id");
-    if (!project) project = query_param(req.target(), "projectId");
-    if (project && !is_valid_id(*project)) {
-        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid project_id"}});
-        refuse(http::status::bad_request, HttpRejection::bad_project_id,
-               "project_id must be 1-64 characters of [A-Za-z0-9_-]");
-        return std::nullopt;
-    }
-    // A header's id (Last-Event-ID) is newer than the query's: a browser's EventSource keeps the
-    // URL it was made with, and on every reconnect sends the last id it saw in the header.
-    if (!last_id) last_id = query_param(req.target(), "last_id");
-    if (last_id && !is_valid_id(*last_id)) {
-        log::warn("bad_request", {{"remote", remote_}, {"user", user}, {"reason", "invalid last_id"}});
-        refuse(http::status::bad_request, HttpRejection::bad_request, "last_id must be 1-64 characters of [A-Za-z0-9_-]");
-        return std::nullopt;
-    }
-
-    switch (ctx_.limiter.try_acquire(user, address)) {
-        case Admission::admitted:
-            break;
-        case Admission::over_total:
-            log_refusal(shard_.refusal_logs.limit, "limit_reached",
-                        {{"limit", "max_connections"}, {"remote", remote_}, {"user", user}});
-            refuse(http::status::service_unavailable, HttpRejection::over_capacity, "server is at capacity");
-            return std::nullopt;
-        case Admission::over_user:
-            log_refusal(shard_.refusal_logs.limit, "limit_reached",
-                        {{"limit", "max_connections_per_user"}, {"remote", remote_}, {"user", user}});
-            refuse(http::status::too_many_requests, HttpRejection::over_user_limit, "too many connections for this user");
-            return std::nullopt;
-        case Admission::over_address:
-            log_refusal(shard_.refusal_logs.limit, "limit_reached",
-                        {{"limit", "max_connections_per_address"}, {"remote", remote_}, {"address", address}, {"user", user}});
-            refuse(http::status::too_many_requests, HttpRejection::over_address_limit,
-                   "too many connections from this address");
-            return std::nullopt;
-    }
-
-    Identity identity = auth.identity();
+    auto& admitted = std::get<AdmittedRequest>(decision);
+    Identity identity = std::move(admitted.identity);
     const auto fingerprint = token_fingerprint(identity.token_id);
     identity.token_id = std::string();  // an open socket keeps the 8-byte fingerprint, not the id
-    return Peer{std::move(identity), fingerprint, project.value_or(std::string{}), std::move(address), remote_,
-                last_id.value_or(std::string{})};
+    return Peer{std::move(identity), fingerprint, std::move(admitted.project_filter), std::move(admitted.address),
+                remote_, std::move(admitted.last_id)};
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse_admission(const Request& req, const AdmissionRefusal& r) {
+    // The token itself is never logged.
+    switch (r.log) {
+        case RefusalLog::none:
+            break;
+        case RefusalLog::origin_refused:
+            log_refusal(shard_.refusal_logs.origin, "origin_refused",
+                        {{"remote", remote_}, {"address", r.address}, {"origin", safe_prefix(r.origin, 128)},
+                         {"reason", r.log_reason}});
+            break;
+        case RefusalLog::auth_failed:
+            if (r.user.empty())
+                log_refusal(shard_.refusal_logs.auth, "auth_failed",
+                            {{"remote", remote_}, {"address", r.address}, {"reason", r.log_reason}});
+            else
+                log_refusal(shard_.refusal_logs.auth, "auth_failed",
+                            {{"remote", remote_}, {"address", r.address}, {"reason", r.log_reason}, {"user", r.user}});
+            break;
+        case RefusalLog::bad_request:
+            log::warn("bad_request", {{"remote", remote_}, {"user", r.user}, {"reason", r.log_reason}});
+            break;
+        case RefusalLog::limit_reached:
+            log_refusal(shard_.refusal_logs.limit, "limit_reached",
+                        {{"limit", r.log_reason}, {"remote", remote_}, {"address", r.address}, {"user", r.user}});
+            break;
+    }
+    if (r.auth_failure) {
+        ctx_.metrics.count_auth_failure(*r.auth_failure);
+        return unauthorized(req.version(), *r.auth_failure);
+    }
+    refuse(static_cast<http::status>(r.status), r.rejection, r.reason);
 }
 
 template <class Stream>

@@ -16,6 +16,7 @@
 #include "net/shard.hpp"
 #include "net/peer.hpp"
 #include "net/streams.hpp"
+#include "wsgw/admission_policy.hpp"
 #include "wsgw/log_limiter.hpp"
 #include "wsgw/log_line.hpp"
 
@@ -42,6 +43,8 @@ private:
     // (`last_id` comes from a header and wins over the query's), connection limits. Refuses and returns
     // nothing, or returns who is connecting, with a limiter slot acquired for them.
     std::optional<Peer> admit(const Request& req, std::optional<std::string> last_id);
+    // Writes out a refused admission: its log line (rate-limited), its count, its response.
+    void refuse_admission(const Request& req, const AdmissionRefusal& refusal);
     // A warning for a refused request, at most a few per second of each kind per thread.
     void log_refusal(LogLimiter& limiter, std::string_view event, std::initializer_list<LogField> fields);
     void upgrade(Request&& req);
