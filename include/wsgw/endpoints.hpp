@@ -25,6 +25,12 @@ struct RedisEndpoint {
     int db = 0;
 };
 
+// `base`'s credentials and db, at host:port over TCP: a node that a sentinel, a cluster topology
+// or a redirect names is reached with the credentials configured for the data nodes.
+RedisEndpoint with_address(const RedisEndpoint& base, std::string host, std::uint16_t port);
+// Whether two endpoints name the same host and port (credentials and transport aside).
+bool same_address(const RedisEndpoint& a, const RedisEndpoint& b) noexcept;
+
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error);
 std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string& error);
 // "host:port,host:port" (IPv6 as [addr]:port); empty gives an empty list.

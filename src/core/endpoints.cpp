@@ -4,6 +4,18 @@
 
 namespace wsgw {
 
+RedisEndpoint with_address(const RedisEndpoint& base, std::string host, std::uint16_t port) {
+    RedisEndpoint ep = base;
+    ep.unix_socket = false;
+    ep.host = std::move(host);
+    ep.port = port;
+    return ep;
+}
+
+bool same_address(const RedisEndpoint& a, const RedisEndpoint& b) noexcept {
+    return a.host == b.host && a.port == b.port;
+}
+
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error) {
     ListenAddress out;
     std::string_view port;
@@ -123,10 +135,7 @@ std::optional<std::vector<RedisEndpoint>> parse_endpoints(std::string_view text,
             ok = false;
             return;
         }
-        RedisEndpoint ep;
-        ep.host = addr->host;
-        ep.port = addr->port;
-        out.push_back(std::move(ep));
+        out.push_back(with_address(RedisEndpoint{}, std::move(addr->host), addr->port));
     });
     if (!ok) return std::nullopt;
     return out;

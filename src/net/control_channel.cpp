@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "net/logging.hpp"
+#include "net/redis_reply.hpp"
 #include "net/redis_subscriber.hpp"
 #include "net/session_state.hpp"
 #include "wsgw/backoff.hpp"
@@ -23,8 +24,6 @@ using Clock = std::chrono::system_clock;
 std::int64_t unix_seconds(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
-
-std::string_view text(const redisReply* r) { return {r->str, static_cast<std::size_t>(r->len)}; }
 
 }  // namespace
 

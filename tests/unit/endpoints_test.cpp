@@ -226,4 +226,31 @@ TEST(ParseListen, ErrorsExplainTheExpectedForm) {
     EXPECT_NE(error.find("port"), std::string::npos) << error;
 }
 
+// ---------------------------------------------------------------------------------------------
+// with_address, same_address
+// ---------------------------------------------------------------------------------------------
+
+TEST(WithAddress, KeepsCredentialsAndDbAndSetsTheTcpAddress) {
+    auto base = redis("unix:///run/redis.sock?db=3");
+    ASSERT_TRUE(base);
+    base->username = "gw";
+    base->password = "secret";
+    auto ep = wsgw::with_address(*base, "10.0.0.7", 7001);
+    EXPECT_FALSE(ep.unix_socket) << "a node named by host:port is reached over TCP";
+    EXPECT_EQ(ep.host, "10.0.0.7");
+    EXPECT_EQ(ep.port, 7001);
+    EXPECT_EQ(ep.username, "gw");
+    EXPECT_EQ(ep.password, "secret");
+    EXPECT_EQ(ep.db, 3);
+}
+
+TEST(SameAddress, ComparesHostAndPortOnly) {
+    wsgw::RedisEndpoint a = wsgw::with_address({}, "::1", 7000);
+    wsgw::RedisEndpoint b = a;
+    b.password = "other";
+    EXPECT_TRUE(wsgw::same_address(a, b));
+    EXPECT_FALSE(wsgw::same_address(a, wsgw::with_address(a, "::1", 7001)));
+    EXPECT_FALSE(wsgw::same_address(a, wsgw::with_address(a, "127.0.0.1", 7000)));
+}
+
 }  // namespace
