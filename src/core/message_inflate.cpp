@@ -65,6 +65,12 @@ InflateStatus inflate_message(std::string_view compressed, std::size_t max_bytes
     constexpr std::size_t kMaxChunk = 1u << 30;
     std::string_view input = compressed;
     bool tail_fed = false;
+    // Whether the last call that made progress stopped between blocks (zlib's data_type bit 7).
+    // A call that makes none must not overwrite it: inflate() turns TYPE into TYPEDO on entry,
+    // so a call with no input left clears the bit although the stream has not moved. Found by
+    // fuzz_ws_deflate: a message that inflates to exactly the bound, with the tail taken in the
+    // call that filled the output, was refused as corrupt after the probe call.
+    bool between_blocks = false;
     s->avail_in = 0;
     for (;;) {
         if (s->avail_in == 0) {
@@ -95,6 +101,7 @@ InflateStatus inflate_message(std::string_view compressed, std::size_t max_bytes
         const std::size_t wrote = room - s->avail_out;
         if (at_bound && wrote > 0) return InflateStatus::too_big;
         produced += wrote;
+        if (wrote > 0 || s->avail_in != in_before) between_blocks = (s->data_type & 128) != 0;
         if (ret == Z_STREAM_END) break;  // a BFINAL block: what follows it is padding
         if (ret == Z_MEM_ERROR) return InflateStatus::unavailable;
         if (ret != Z_OK && ret != Z_BUF_ERROR) return InflateStatus::corrupt;
@@ -105,9 +112,9 @@ InflateStatus inflate_message(std::string_view compressed, std::size_t max_bytes
             continue;
         }
         if (!input.empty() || !tail_fed) continue;
-        // Every byte taken and room to spare: a whole message stops at a block boundary, which
-        // zlib reports in data_type (bit 7). Anything else was cut short inside a block.
-        if (!(s->data_type & 128)) return InflateStatus::corrupt;
+        // Every byte taken and room to spare: a whole message stops at a block boundary.
+        // Anything else was cut short inside a block.
+        if (!between_blocks) return InflateStatus::corrupt;
         break;
     }
     buf.resize(produced);
