@@ -2,13 +2,19 @@
 // without sockets: validation + normalization + serialization, WebSocket framing, routing
 // lookup, queueing.
 #include <benchmark/benchmark.h>
+#include <zlib.h>
+#if WSGW_BENCH_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include <memory>
 #include <string>
 
 #include "wsgw/channel.hpp"
 #include "wsgw/message.hpp"
+#include "wsgw/message_deflate.hpp"
 #include "wsgw/message_id.hpp"
+#include "wsgw/message_inflate.hpp"
 #include "wsgw/message_sketch.hpp"
 #include "wsgw/presence_hint.hpp"
 #include "wsgw/registry.hpp"
@@ -250,6 +256,150 @@ void BM_RenderSseEvent(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(wsgw::sse::render_event(frame));
 }
 
+// --- permessage-deflate: which codec compresses each message once ---------------------------
+// Arg 0 picks the message, as the gateway sends it (validate_message's frame): 0 a notification
+// (~150 B), 1 a phased progress update (~270 B), 2 a completed project's summary (~270 B), 3 a
+// notification with a 1.3 KiB body. Every case reports original and compressed bytes.
+constexpr const char* kCompletedSummary =
+    R"({"type":"project_completed","payload":{"project_id":"p1","status":"DONE","overall_progress_percent":100,"crawl":{"total":100,"done":100,"errors":3,"progress_percent":100},"analyze":{"total":97,"done":97,"errors":0,"progress_percent":100}},"timestamp":"2025-12-07T10:05:00Z"})";
+
+std::string long_notification() {
+    std::string body;
+    for (int i = 0; body.size() < 1300; ++i)
+        body += "Page /docs/section-" + std::to_string(i) + " was crawled and analyzed; 3 warnings. ";
+    return R"({"type":"notification","payload":{"title":"Crawl report","body":")" + body +
+           R"("},"timestamp":"2025-12-07T10:00:00Z"})";
+}
+
+std::string deflate_sample(std::int64_t which) {
+    const bool project = which == 1 || which == 2;
+    const wsgw::Channel channel{project ? wsgw::ChannelKind::project : wsgw::ChannelKind::user, "u1", project ? "p1" : ""};
+    const std::string raw = which == 0 ? kNotification : which == 1 ? kPhasedProgress : which == 2 ? kCompletedSummary
+                                                                                                  : long_notification();
+    auto r = wsgw::validate_message(raw, channel, wsgw::MessageLimits{}, kNow);
+    return r.ok() ? r.message().frame : raw;
+}
+
+// One message through a raw deflate stream with a sync flush, the trailing 00 00 ff ff cut.
+std::string zlib_sync_flushed(z_stream& z, std::string_view message) {
+    std::string out(deflateBound(&z, message.size()) + 6, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(message.data()));
+    z.avail_in = static_cast<uInt>(message.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_SYNC_FLUSH);
+    out.resize(out.size() - z.avail_out - 4);
+    return out;
+}
+
+void report_sizes(benchmark::State& state, std::size_t original, std::size_t compressed) {
+    state.counters["original_bytes"] = static_cast<double>(original);
+    state.counters["compressed_bytes"] = static_cast<double>(compressed);
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * original));
+}
+
+// zlib as most servers use it: one raw deflate stream reset per message, a sync flush, the
+// trailing 00 00 ff ff cut. Arg 1: level; arg 2: memLevel (8 is zlib's default; the hash table
+// deflateReset clears is 2^(memLevel+8) bytes).
+void BM_DeflateZlib(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    z_stream z{};
+    deflateInit2(&z, static_cast<int>(state.range(1)), Z_DEFLATED, -15, static_cast<int>(state.range(2)),
+                 Z_DEFAULT_STRATEGY);
+    std::size_t size = 0;
+    for (auto _ : state) {
+        deflateReset(&z);
+        std::string out = zlib_sync_flushed(z, message);
+        size = out.size();
+        benchmark::DoNotOptimize(out);
+    }
+    deflateEnd(&z);
+    report_sizes(state, message.size(), size);
+}
+
+// The same with a deflater set up for each message instead of one kept per thread.
+void BM_DeflateZlibInitPerMessage(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    for (auto _ : state) {
+        z_stream z{};
+        deflateInit2(&z, static_cast<int>(state.range(1)), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+        benchmark::DoNotOptimize(zlib_sync_flushed(z, message));
+        deflateEnd(&z);
+    }
+}
+
+#if WSGW_BENCH_LIBDEFLATE
+// libdeflate on the whole message (its stream ends with a BFINAL block), plus the first byte of
+// the empty stored block section 7.2.1 appends. Arg 1: level.
+void BM_DeflateLibdeflate(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    libdeflate_compressor* c = libdeflate_alloc_compressor(static_cast<int>(state.range(1)));
+    std::size_t size = 0;
+    for (auto _ : state) {
+        std::string out(libdeflate_deflate_compress_bound(c, message.size()) + 1, '\0');
+        const std::size_t n = libdeflate_deflate_compress(c, message.data(), message.size(), out.data(), out.size() - 1);
+        out[n] = '\0';
+        out.resize(n + 1);
+        size = out.size();
+        benchmark::DoNotOptimize(out);
+    }
+    libdeflate_free_compressor(c);
+    report_sizes(state, message.size(), size);
+}
+
+// The same with a compressor allocated for each message instead of one kept per thread.
+void BM_DeflateLibdeflateAllocPerMessage(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    for (auto _ : state) {
+        libdeflate_compressor* c = libdeflate_alloc_compressor(static_cast<int>(state.range(1)));
+        std::string out(libdeflate_deflate_compress_bound(c, message.size()) + 1, '\0');
+        benchmark::DoNotOptimize(libdeflate_deflate_compress(c, message.data(), message.size(), out.data(), out.size()));
+        libdeflate_free_compressor(c);
+    }
+}
+
+#endif
+
+// What the gateway runs once per message: ws::deflate_message and its frame.
+void BM_DeflateMessageFrame(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    std::size_t size = 0;
+    for (auto _ : state) {
+        auto compressed = wsgw::ws::deflate_message(message);
+        auto frame = wsgw::ws::make_compressed_frame(wsgw::ws::Opcode::text, *compressed);
+        size = compressed->size();
+        benchmark::DoNotOptimize(frame);
+    }
+    report_sizes(state, message.size(), size);
+}
+
+// Once per compressed client message: inflating what a browser sent (zlib, sync flush).
+void BM_InflateMessage(benchmark::State& state) {
+    const std::string message = deflate_sample(state.range(0));
+    z_stream z{};
+    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+    const std::string compressed = zlib_sync_flushed(z, message);
+    deflateEnd(&z);
+    std::string out;
+    for (auto _ : state) {
+        if (wsgw::ws::inflate_message(compressed, 4096, out) != wsgw::ws::InflateStatus::ok) state.SkipWithError("inflate");
+        benchmark::DoNotOptimize(out);
+    }
+    report_sizes(state, message.size(), compressed.size());
+}
+
+void deflate_messages(benchmark::internal::Benchmark* b, std::initializer_list<std::int64_t> levels, bool mem_levels) {
+    for (std::int64_t m = 0; m < 4; ++m)
+        for (std::int64_t level : levels) {
+            if (!mem_levels) {
+                b->Args({m, level});
+                continue;
+            }
+            b->Args({m, level, 8});
+            b->Args({m, level, 1});
+        }
+}
+
 BENCHMARK(BM_ValidateNotification);
 BENCHMARK(BM_ValidateLegacyProgress);
 BENCHMARK(BM_ValidatePhasedProgress);
@@ -270,5 +420,13 @@ BENCHMARK(BM_ResumeWindowPut)->Args({1000, 64})->Args({10'000, 8});
 BENCHMARK(BM_DeriveMessageId);
 BENCHMARK(BM_TimestampToUtc);
 BENCHMARK(BM_RenderSseEvent);
+BENCHMARK(BM_DeflateZlib)->Apply([](auto* b) { deflate_messages(b, {1, 6, 9}, true); });
+BENCHMARK(BM_DeflateZlibInitPerMessage)->Args({0, 1})->Args({3, 1});
+#if WSGW_BENCH_LIBDEFLATE
+BENCHMARK(BM_DeflateLibdeflate)->Apply([](auto* b) { deflate_messages(b, {1, 6, 9, 12}, false); });
+BENCHMARK(BM_DeflateLibdeflateAllocPerMessage)->Args({0, 6})->Args({3, 6});
+#endif
+BENCHMARK(BM_DeflateMessageFrame)->DenseRange(0, 3);
+BENCHMARK(BM_InflateMessage)->DenseRange(0, 3);
 
 }  // namespace

@@ -10,11 +10,12 @@ set -euo pipefail
 RUN_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libhiredis-dev nlohmann-json3-dev libspdlog-dev libssl-dev libjwt-dev
+  zlib1g-dev
   redis-server redis-tools curl ca-certificates
 )
 TEST_PACKAGES=(
-  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
-  redis-sentinel nginx openssl python3
+  libgtest-dev libgmock-dev libbenchmark-dev libdeflate-dev clang libclang-rt-14-dev chromium
+  redis-sentinel nginx openssl python3 python3-websockets
 )
 # The container image is built and run with rootful podman (scripts/container-test.sh).
 CONTAINER_PACKAGES=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs)

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_message fuzz_channel fuzz_token fuzz_config fuzz_ws_frame fuzz_request_headers fuzz_jwks)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_message fuzz_channel fuzz_token fuzz_config fuzz_ws_frame fuzz_ws_deflate fuzz_request_headers fuzz_jwks)
 seed=${WSGW_FUZZ_SEED:-1}
 jobs=${WSGW_FUZZ_JOBS:-1}
 

@@ -2,7 +2,8 @@
 // The WebSocket wire format (RFC 6455), without sockets: the opening handshake's accept key,
 // server frames (unmasked, FIN set, never fragmented) built once and shared by every socket
 // they go to, and an incremental parser of client frames that enforces the protocol and the
-// gateway's size limit. No extensions are negotiated, so every RSV bit must be zero.
+// gateway's size limit. The one extension is permessage-deflate (RFC 7692), which gives RSV1 a
+// meaning when the handshake agreed to it; every other RSV bit must be zero.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,10 @@ std::string accept_key(std::string_view client_key);
 std::size_t encode_header(Opcode op, std::uint64_t payload_size, unsigned char* out) noexcept;
 // A whole final, unmasked frame: header followed by the payload.
 std::string make_frame(Opcode op, std::string_view payload);
+// The same with RSV1 set (0xC1 for text): a message compressed by deflate_message()
+// (message_deflate.hpp), for sockets that agreed to permessage-deflate. RFC 7692 section 6.1:
+// RSV1 goes on the first frame of a message, and server frames are never fragmented.
+std::string make_compressed_frame(Opcode op, std::string_view compressed_payload);
 // A close frame with `code` and `reason`; the reason is cut to fit 123 bytes without splitting
 // a UTF-8 sequence.
 std::string make_close_frame(std::uint16_t code, std::string_view reason);
@@ -44,7 +49,8 @@ std::string make_close_frame(std::uint16_t code, std::string_view reason);
 class FrameSink {
 public:
     virtual ~FrameSink() = default;
-    // A complete message (reassembled from fragments if need be); text is valid UTF-8.
+    // A complete message (reassembled from fragments and inflated if need be); text is valid
+    // UTF-8.
     virtual void on_message(Opcode type, std::string_view data) = 0;
     virtual void on_ping(std::string_view payload) = 0;
     virtual void on_pong(std::string_view payload) = 0;
@@ -55,7 +61,9 @@ public:
 
 // Why parsing stopped, and the close code the server answers with.
 struct ParseError {
-    std::uint16_t code = 0;  // 1002 protocol error, 1007 invalid UTF-8, 1009 message too big
+    // 1002 protocol error (corrupt compressed data included), 1007 invalid UTF-8, 1009 message
+    // too big (compressed or inflated), 1011 no memory to inflate
+    std::uint16_t code = 0;
     const char* reason = "";
 };
 
@@ -63,6 +71,14 @@ class FrameParser {
 public:
     // `max_message_bytes` bounds one message's payload (after reassembly of fragments).
     explicit FrameParser(std::size_t max_message_bytes) noexcept : max_message_(max_message_bytes) {}
+
+    // The handshake agreed to permessage-deflate (negotiate_permessage_deflate): RSV1 on the
+    // first frame of a text or binary message now marks it compressed, and the whole message is
+    // inflated (message_inflate.hpp) before its UTF-8 check and on_message. Its inflated size is
+    // bounded by the same max_message_bytes, and no inflater state is kept between messages.
+    // Call before the first feed().
+    void enable_permessage_deflate() noexcept { deflate_ = true; }
+    bool permessage_deflate() const noexcept { return deflate_; }
 
     // Parses `size` bytes received from the client, calling `sink` for every complete message
     // and control frame. Unmasks in place, so `data` is modified. Bytes of an incomplete frame
@@ -96,7 +112,10 @@ private:
     // Completes the frame held in held_->pending from `data`, advancing `pos` past the bytes taken.
     bool finish_pending(const char* data, std::size_t size, std::size_t& pos, FrameSink& sink);
     // Acts on one whole, unmasked frame: a control frame, a message, or a fragment of one.
-    bool deliver(bool fin, Opcode op, std::string_view payload, FrameSink& sink);
+    // `compressed`: RSV1 was set (only ever on the first frame of a data message).
+    bool deliver(bool fin, Opcode op, bool compressed, std::string_view payload, FrameSink& sink);
+    // A whole message: inflated if compressed, checked, handed to the sink.
+    bool deliver_message(Opcode type, bool compressed, std::string_view data, FrameSink& sink);
     bool fail(std::uint16_t code, const char* reason) noexcept;
 
     std::size_t max_message_;
@@ -107,6 +126,9 @@ private:
     ParseError error_;
     bool failed_ = false;
     bool closed_ = false;
+    // In the padding after the flags above: sizeof(FrameParser) is what it was without them.
+    bool deflate_ = false;             // permessage-deflate agreed
+    bool message_compressed_ = false;  // the open fragmented message had RSV1 on its first frame
 };
 
 }  // namespace wsgw::ws

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "wsgw/close_codes.hpp"
+#include "wsgw/message_inflate.hpp"
 #include "wsgw/utf8.hpp"
 
 namespace wsgw::ws {
@@ -20,6 +21,11 @@ constexpr std::uint16_t kProtocolError = close_code::protocol_error;
 constexpr std::uint16_t kNoStatus = close_code::no_status;
 constexpr std::uint16_t kInvalidPayload = close_code::invalid_payload;
 constexpr std::uint16_t kTooBig = close_code::too_big;
+constexpr std::uint16_t kInternalError = close_code::internal_error;
+
+// Byte 0 of a frame: FIN, RSV1 to RSV3, then the opcode.
+constexpr unsigned char kRsv1 = 0x40;
+constexpr unsigned char kRsv2And3 = 0x30;
 
 std::string base64(const unsigned char* data, std::size_t size) {
     std::string out;
@@ -58,6 +64,7 @@ bool is_valid_close_code(std::uint16_t code) noexcept {
 // big-endian length in the next 2 or 8 bytes; then the 4-byte masking key.
 struct FrameHeader {
     bool fin = false;
+    bool compressed = false;  // RSV1, with permessage-deflate agreed
     Opcode op = Opcode::continuation;
     std::size_t length = 2;  // header bytes; exact once byte 1 is known (2 + 0/2/8 + 4)
     std::uint64_t payload = 0;
@@ -69,6 +76,7 @@ struct MessageState {
     bool open = false;
     std::size_t buffered = 0;
     std::size_t max = 0;
+    bool deflate = false;  // permessage-deflate agreed: RSV1 may mark a compressed message
 };
 
 enum class HeaderScan { complete, incomplete, invalid };
@@ -83,12 +91,18 @@ HeaderScan read_header(const unsigned char* p, std::size_t n, const MessageState
         return HeaderScan::invalid;
     };
     if (n < 1) return HeaderScan::incomplete;
-    // No extension is negotiated, so no RSV bit has a meaning (section 5.2).
-    if (p[0] & 0x70) return reject(kProtocolError, "reserved bit set");
+    // Section 5.2: an RSV bit means something only when an extension gave it a meaning, and
+    // permessage-deflate is the one extension, giving RSV1 one.
+    if ((p[0] & kRsv2And3) || ((p[0] & kRsv1) && !msg.deflate)) return reject(kProtocolError, "reserved bit set");
     const unsigned op = p[0] & 0x0F;
     if ((op > 2 && op < 8) || op > 10) return reject(kProtocolError, "unknown opcode");
     h.fin = (p[0] & 0x80) != 0;
     h.op = static_cast<Opcode>(op);
+    h.compressed = (p[0] & kRsv1) != 0;
+    // RFC 7692 section 6.1: RSV1 marks the first frame of a compressed message; a control
+    // frame is never compressed and a continuation frame inherits its message's bit.
+    if (h.compressed && h.op != Opcode::text && h.op != Opcode::binary)
+        return reject(kProtocolError, "RSV1 on a control or continuation frame");
     const bool control = (op & 0x08) != 0;
     if (control && !h.fin) return reject(kProtocolError, "fragmented control frame");
     if (h.op == Opcode::continuation && !msg.open) return reject(kProtocolError, "continuation without a message");
@@ -175,6 +189,12 @@ std::string make_frame(Opcode op, std::string_view payload) {
     return frame;
 }
 
+std::string make_compressed_frame(Opcode op, std::string_view compressed_payload) {
+    std::string frame = make_frame(op, compressed_payload);
+    frame[0] = static_cast<char>(static_cast<unsigned char>(frame[0]) | kRsv1);
+    return frame;
+}
+
 std::string make_close_frame(std::uint16_t code, std::string_view reason) {
     constexpr std::size_t kMaxReason = kMaxControlPayload - 2;
     if (reason.size() > kMaxReason) {
@@ -208,7 +228,7 @@ bool FrameParser::feed_frames(char* data, std::size_t size, FrameSink& sink) {
         const std::size_t left = size - pos;
         FrameHeader h;
         ParseError err;
-        const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_};
+        const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_, deflate_};
         const auto scan = read_header(bytes(data + pos), left, msg, h, err);
         if (scan == HeaderScan::invalid) return fail(err.code, err.reason);
         if (scan == HeaderScan::incomplete || left - h.length < h.payload) {
@@ -220,7 +240,7 @@ bool FrameParser::feed_frames(char* data, std::size_t size, FrameSink& sink) {
         char* payload = data + pos + h.length;
         unmask(payload, h.payload, h.mask);
         pos += h.length + h.payload;
-        if (!deliver(h.fin, h.op, {payload, static_cast<std::size_t>(h.payload)}, sink)) return false;
+        if (!deliver(h.fin, h.op, h.compressed, {payload, static_cast<std::size_t>(h.payload)}, sink)) return false;
     }
     return true;
 }
@@ -228,7 +248,7 @@ bool FrameParser::feed_frames(char* data, std::size_t size, FrameSink& sink) {
 bool FrameParser::finish_pending(const char* data, std::size_t size, std::size_t& pos, FrameSink& sink) {
     std::string& pending = held_->pending;
     FrameHeader h;
-    const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_};
+    const MessageState msg{message_type_ != Opcode::continuation, message_size(), max_message_, deflate_};
     for (;;) {
         h = {};
         ParseError err;
@@ -257,10 +277,10 @@ bool FrameParser::finish_pending(const char* data, std::size_t size, std::size_t
     frame.swap(pending);
     char* payload = frame.data() + h.length;
     unmask(payload, h.payload, h.mask);
-    return deliver(h.fin, h.op, {payload, static_cast<std::size_t>(h.payload)}, sink);
+    return deliver(h.fin, h.op, h.compressed, {payload, static_cast<std::size_t>(h.payload)}, sink);
 }
 
-bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSink& sink) {
+bool FrameParser::deliver(bool fin, Opcode op, bool compressed, std::string_view payload, FrameSink& sink) {
     switch (op) {
     case Opcode::ping:
         sink.on_ping(payload);
@@ -282,6 +302,7 @@ bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSi
         closed_ = true;
         if (held_) held_->message.clear();  // a message cut short by the close is dropped
         message_type_ = Opcode::continuation;
+        message_compressed_ = false;
         sink.on_close(code, reason);
         return true;
     }
@@ -289,25 +310,47 @@ bool FrameParser::deliver(bool fin, Opcode op, std::string_view payload, FrameSi
     case Opcode::binary:
         if (!fin) {
             message_type_ = op;
+            message_compressed_ = compressed;
             held().message.assign(payload);
             return true;
         }
-        if (op == Opcode::text && !is_valid_utf8(payload)) return fail(kInvalidPayload, "invalid UTF-8");
-        sink.on_message(op, payload);
-        return true;
+        return deliver_message(op, compressed, payload, sink);
     case Opcode::continuation: {
         held().message.append(payload);
         if (!fin) return true;
-        // UTF-8 is checked on the whole message: a character may be split between fragments.
+        // UTF-8 is checked (and compressed data inflated) on the whole message: a character,
+        // like a DEFLATE block, may be split between fragments.
         std::string whole;
         whole.swap(held().message);
         const Opcode type = std::exchange(message_type_, Opcode::continuation);
-        if (type == Opcode::text && !is_valid_utf8(whole)) return fail(kInvalidPayload, "invalid UTF-8");
-        sink.on_message(type, whole);
-        return true;
+        return deliver_message(type, std::exchange(message_compressed_, false), whole, sink);
     }
     }
     return fail(kProtocolError, "unknown opcode");  // not reached: read_header admits six opcodes
+}
+
+bool FrameParser::deliver_message(Opcode type, bool compressed, std::string_view data, FrameSink& sink) {
+    std::string inflated;
+    if (compressed) {
+        // The compressed size was held to max_message_ frame by frame; the inflated size is
+        // held to it while inflating, so a bomb stops at the bound.
+        switch (inflate_message(data, max_message_, inflated)) {
+        case InflateStatus::ok:
+            data = inflated;
+            break;
+        case InflateStatus::too_big:
+            return fail(kTooBig, "message too big once inflated");
+        case InflateStatus::corrupt:
+            // 1002, not 1007: the bytes break the extension's framing (RFC 7692 section 7.2.2),
+            // whatever the message's type; 1007 is for content of the wrong kind.
+            return fail(kProtocolError, "invalid compressed data");
+        case InflateStatus::unavailable:
+            return fail(kInternalError, "no memory to inflate");
+        }
+    }
+    if (type == Opcode::text && !is_valid_utf8(data)) return fail(kInvalidPayload, "invalid UTF-8");
+    sink.on_message(type, data);
+    return true;
 }
 
 bool FrameParser::fail(std::uint16_t code, const char* reason) noexcept {
@@ -315,6 +358,7 @@ bool FrameParser::fail(std::uint16_t code, const char* reason) noexcept {
     failed_ = true;
     held_.reset();
     message_type_ = Opcode::continuation;
+    message_compressed_ = false;
     return false;
 }
 

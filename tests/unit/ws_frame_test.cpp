@@ -8,41 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "../common/ws_wire.hpp"
 #include "wsgw/utf8.hpp"
 
 namespace {
 
+using namespace wsgw::ws_wire;
 using wsgw::ws::FrameParser;
 using wsgw::ws::Opcode;
-
-constexpr std::uint8_t kFin = 0x80;
-constexpr std::uint8_t kText = kFin | 0x1;
-constexpr std::uint8_t kBinary = kFin | 0x2;
-constexpr std::uint8_t kClose = kFin | 0x8;
-constexpr std::uint8_t kPing = kFin | 0x9;
-constexpr std::uint8_t kPong = kFin | 0xA;
-constexpr std::array<unsigned char, 4> kKey{0x37, 0xfa, 0x21, 0x3d};  // RFC 6455 section 5.7
-
-enum class LengthForm { minimal, sixteen_bit, sixty_four_bit };
-
-// A frame as a browser sends it: masked, with `byte0` holding FIN, RSV and the opcode.
-std::string client_frame(std::uint8_t byte0, std::string_view payload, LengthForm form = LengthForm::minimal) {
-    std::string f(1, static_cast<char>(byte0));
-    const std::uint64_t n = payload.size();
-    if (form == LengthForm::minimal && n <= 125) {
-        f += static_cast<char>(0x80 | n);
-    } else if (form != LengthForm::sixty_four_bit && n <= 0xFFFF) {
-        f += static_cast<char>(0x80 | 126);
-        f += static_cast<char>(n >> 8);
-        f += static_cast<char>(n & 0xFF);
-    } else {
-        f += static_cast<char>(0x80 | 127);
-        for (int i = 0; i < 8; ++i) f += static_cast<char>((n >> (56 - 8 * i)) & 0xFF);
-    }
-    f.append(reinterpret_cast<const char*>(kKey.data()), kKey.size());
-    for (std::size_t i = 0; i < payload.size(); ++i) f += static_cast<char>(payload[i] ^ kKey[i % 4]);
-    return f;
-}
 
 // Just the header of a masked frame declaring `declared` payload bytes in 64-bit form.
 std::string header_declaring(std::uint8_t byte0, std::uint64_t declared) {
@@ -58,40 +31,8 @@ std::string close_payload(std::uint16_t code, std::string_view reason = "") {
     return p.append(reason);
 }
 
-std::string bytes(std::initializer_list<int> list) {
-    std::string s;
-    for (int b : list) s += static_cast<char>(b);
-    return s;
-}
-
-// Records every callback as one readable line, so a failing test prints what it got.
-class RecordingSink : public wsgw::ws::FrameSink {
-public:
-    std::vector<std::string> events;
-    std::vector<const char*> message_data;  // where each message's view pointed
-
-    void on_message(Opcode type, std::string_view data) override {
-        events.push_back((type == Opcode::text ? "text:" : type == Opcode::binary ? "binary:" : "other:") +
-                         std::string(data));
-        message_data.push_back(data.data());
-    }
-    void on_ping(std::string_view payload) override { events.push_back("ping:" + std::string(payload)); }
-    void on_pong(std::string_view payload) override { events.push_back("pong:" + std::string(payload)); }
-    void on_close(std::uint16_t code, std::string_view reason) override {
-        events.push_back("close:" + std::to_string(code) + ":" + std::string(reason));
-    }
-};
-
-using Events = std::vector<std::string>;
-
 constexpr std::size_t kLimit = 1 << 20;
 
-struct Parsed {
-    bool ok = false;
-    Events events;
-    std::uint16_t code = 0;
-    std::string reason;
-};
 
 Parsed parse_whole(std::string wire, std::size_t limit = kLimit) {
     FrameParser parser(limit);
