@@ -150,7 +150,7 @@ void BM_RegistryBroadcast(benchmark::State& state) {
 
 void BM_SendQueuePushWrite(benchmark::State& state) {
     wsgw::SendQueue q({1024, 1 << 20});
-    auto item = std::make_shared<const wsgw::Outbound>(wsgw::Outbound{std::string(120, 'x'), wsgw::MessageType::notification, ""});
+    auto item = std::make_shared<const wsgw::Outbound>(wsgw::Outbound{std::string(120, 'x'), wsgw::MessageType::notification, "", {}});
     for (auto _ : state) {
         q.push(item);
         benchmark::DoNotOptimize(q.begin_write(64));

@@ -62,3 +62,20 @@ bench_run() {
 }
 
 stop_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
+# bench_prepare RAW_FILE: what a side-by-side run of this tree needs: the packages, a Release
+# build, Redis on a free port (stopped on exit with any gateway left), and an empty RAW_FILE.
+# Sets GATEWAY_BIN, BENCH, RAW and redis_port. Run from the repository's root.
+bench_prepare() {
+  scripts/deps.sh
+  scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DWSGW_BUILD_TESTS=OFF >/dev/null
+  GATEWAY_BIN=$PWD/build-release/ws-gateway
+  BENCH=$PWD/build-release/bench/ws-gateway-bench
+  ulimit -n "$(ulimit -Hn)"
+  mkdir -p bench/results
+  RAW=$1
+  : > "$RAW"
+  redis_port=$(free_port)
+  start_redis "$redis_port"
+  trap 'stop_pid "${GW_PID:-}"; stop_pid "$REDIS_PID"' EXIT
+}

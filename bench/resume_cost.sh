@@ -14,19 +14,8 @@ cd "$ROOT"
 RUNS=${1:-3}
 THREADS=${BENCH_THREADS:-"1 2 4 8"}
 
-scripts/deps.sh
-scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DWSGW_BUILD_TESTS=OFF >/dev/null
-GATEWAY_BIN=$ROOT/build-release/ws-gateway
-BENCH=$ROOT/build-release/bench/ws-gateway-bench
 source "$BENCH_DIR/lib.sh"
-ulimit -n "$(ulimit -Hn)"
-
-mkdir -p bench/results
-RAW=bench/results/resume-cost.jsonl
-: > "$RAW"
-redis_port=$(free_port)
-start_redis "$redis_port"
-trap 'stop_pid "${GW_PID:-}"; stop_pid "$REDIS_PID"' EXIT
+bench_prepare bench/results/resume-cost.jsonl
 
 for r in $(seq "$RUNS"); do
   for t in $THREADS; do

@@ -64,10 +64,26 @@ struct Options {
     unsigned sources = 8;
     unsigned batch = 500;
     unsigned connect_parallel = 256;
+    bool deflate = false;         // offer permessage-deflate, as browsers do
+    unsigned payload_bytes = 0;   // pad each message to about this many bytes of JSON
 };
+
+bool deflate_offered = false;  // set by --deflate before any socket opens
 
 std::uint64_t now_ns() {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
+}
+
+// Bytes a process has written with write/send syscalls (/proc/PID/io wchar): for the gateway
+// under load, its frames on the wire (plus a few bytes to Redis and the log).
+std::uint64_t process_write_bytes(int pid) {
+    if (pid <= 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (in >> key >> value)
+        if (key == "wchar:") return value;
+    return 0;
 }
 
 // CPU time of every thread of a process, in seconds (from /proc/PID/task/*/schedstat: ns).
@@ -132,6 +148,11 @@ public:
         beast::get_lowest_layer(ws_).expires_after(30s);
         beast::get_lowest_layer(ws_).async_connect(target, [self = shared_from_this(), path](beast::error_code e) {
             if (e) return self->ready(false);
+            if (deflate_offered) {
+                websocket::permessage_deflate pmd;
+                pmd.client_enable = true;
+                self->ws_.set_option(pmd);
+            }
             self->ws_.async_handshake("127.0.0.1", path, [self](beast::error_code e2) {
                 if (e2) return self->ready(false);
                 beast::get_lowest_layer(self->ws_).expires_never();
@@ -254,13 +275,19 @@ void publish(const Options& o, unsigned users, std::atomic<bool>& finished) {
         for (unsigned k = 0; k < n; ++k, ++sent) {
             unsigned u = sent % users;
             std::string channel, payload;
+            // Padding that compresses as real payloads do: repeated keys, similar values.
+            std::string pad;
+            for (unsigned i = 0; pad.size() + 120 < o.payload_bytes; ++i)
+                pad += std::string(pad.empty() ? "" : ",") + R"({"title":"Page crawled","url":"https://example.com/site/section-)" +
+                       std::to_string((sent + i) % 97) + R"(/page-)" + std::to_string(i) + R"(","status":"DONE"})";
+            const std::string items = o.payload_bytes ? R"(,"items":[)" + pad + "]" : "";
             if (o.channel == "project") {
                 channel = "project:" + project_name(u) + ":" + user_name(u);
                 payload = R"({"type":"update","payload":{"project_id":")" + project_name(u) + R"(","seq":)" +
-                          std::to_string(sent) + R"(,"t":)" + std::to_string(now_ns()) + "}}";
+                          std::to_string(sent) + items + R"(,"t":)" + std::to_string(now_ns()) + "}}";
             } else {
                 channel = "user_noti:" + user_name(u);
-                payload = R"({"type":"notification","payload":{"seq":)" + std::to_string(sent) + R"(,"t":)" +
+                payload = R"({"type":"notification","payload":{"seq":)" + std::to_string(sent) + items + R"(,"t":)" +
                           std::to_string(now_ns()) + "}}";
             }
             redisAppendCommand(c, "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size());
@@ -311,6 +338,7 @@ int run_delivery(const Options& o, unsigned users) {
     for (unsigned m = 0; m < o.messages; ++m) expected += sockets_of[m % users];
 
     double gw_cpu0 = process_cpu_seconds(o.gateway_pid), self_cpu0 = self_cpu_seconds();
+    const std::uint64_t gw_written0 = process_write_bytes(o.gateway_pid);
     auto t0 = Clock::now();
     std::atomic<bool> finished{false};
     std::thread publisher([&] { publish(o, users, finished); });
@@ -329,9 +357,13 @@ int run_delivery(const Options& o, unsigned users) {
     publisher.join();
     double gw_cpu = process_cpu_seconds(o.gateway_pid) - gw_cpu0;
     double self_cpu = self_cpu_seconds() - self_cpu0;  // includes the publisher thread
+    const auto gw_written = static_cast<double>(process_write_bytes(o.gateway_pid) - gw_written0);
 
     nlohmann::json out = {{"mode", o.mode},
                           {"label", o.label},
+                          {"deflate", o.deflate},
+                          {"payload_bytes", o.payload_bytes},
+                          {"gateway_bytes_written_per_delivery", stats.received ? gw_written / static_cast<double>(stats.received) : 0},
                           {"connections", o.connections},
                           {"users", users},
                           {"messages", o.messages},
@@ -367,6 +399,7 @@ int run_idle(const Options& o) {
     long rss1 = process_rss_kib(o.gateway_pid);
     nlohmann::json out = {{"mode", "idle"},
                           {"label", o.label},
+                          {"deflate", o.deflate},
                           {"connections", o.connections},
                           {"registered", stats.registered},
                           {"failures", stats.connect_failures},
@@ -415,7 +448,8 @@ int run_churn(const Options& o) {
 void usage() {
     std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn|publish --port P --redis-port P --secret S\n"
                  "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project]\n"
-                 "         [--gateway-pid PID] [--sources N] [--label NAME] [--user-prefix P]\n";
+                 "         [--gateway-pid PID] [--sources N] [--label NAME] [--user-prefix P]\n"
+                 "         [--deflate] [--payload-bytes N]\n";
 }
 
 }  // namespace
@@ -447,6 +481,8 @@ int main(int argc, char** argv) {
         else if (a == "--sources") o.sources = num();
         else if (a == "--batch") o.batch = num();
         else if (a == "--user-prefix") user_prefix = next();
+        else if (a == "--deflate") o.deflate = deflate_offered = true;
+        else if (a == "--payload-bytes") o.payload_bytes = num();
         else {
             usage();
             return a == "--help" ? 0 : 2;

@@ -55,6 +55,7 @@ using Counter = std::atomic<std::uint64_t>;
 struct Metrics {
     std::atomic<std::int64_t> connections_open{0};
     Counter connections_total{0};
+    Counter connections_compressed{0};  // upgrades that agreed to permessage-deflate
     std::array<Counter, 2 * kMessageTypeCount * kPayloadFormatCount> received{};
     std::array<Counter, kDropReasonCount> dropped{};
     Counter deliveries{0};

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "wsgw/compressed_frame.hpp"
 #include "wsgw/message.hpp"
 
 namespace wsgw {
@@ -19,6 +20,7 @@ struct Outbound {
     std::string frame;  // the whole WebSocket frame, header included, as it goes on the wire
     MessageType type = MessageType::notification;
     std::string project_id;
+    CompressedFrame compressed;  // the frame for sockets with permessage-deflate, made on first need
 };
 using OutboundPtr = std::shared_ptr<const Outbound>;
 

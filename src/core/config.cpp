@@ -119,14 +119,17 @@ std::optional<std::string> set_proxies(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
-std::optional<std::string> set_demo(Config& c, std::string_view v) {
+// A switch: true/false, on/off, yes/no or 1/0.
+template <bool Config::*Flag>
+std::optional<std::string> set_flag(Config& c, std::string_view v) {
     v = trim(v);
-    if (v == "true" || v == "1" || v == "yes" || v == "on") c.demo_enabled = true;
-    else if (v == "false" || v == "0" || v == "no" || v == "off") c.demo_enabled = false;
-    else return "must be true or false (got \"" + std::string(v) + "\")";
+    if (v == "true" || v == "1" || v == "yes" || v == "on") c.*Flag = true;
+    else if (v == "false" || v == "0" || v == "no" || v == "off") c.*Flag = false;
+    else return "must be true or false, on or off (got \"" + std::string(v) + "\")";
     return std::nullopt;
 }
 std::string show_demo(const Config& c) { return c.demo_enabled ? "true" : "false"; }
+std::string show_compression(const Config& c) { return c.compression ? "on" : "off"; }
 
 // A "host:port,..." list: the text as given, and the endpoints parsed from it.
 template <std::string Config::*Text, std::vector<RedisEndpoint> Config::*List>
@@ -346,8 +349,8 @@ const std::vector<ConfigOption> kOptions = {
      set_uint<&Config::replay_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_ttl_s>},
     {"replay_completed_ttl_s", "How long a project_completed stays replayable.", false,
      set_uint<&Config::replay_completed_ttl_s, 1, 30 * 86'400>, show_uint<&Config::replay_completed_ttl_s>},
-    {"demo_enabled", "Serve the browser demo page at /demo (for development; off in production).", false, set_demo,
-     show_demo},
+    {"demo_enabled", "Serve the browser demo page at /demo (for development; off in production).", false,
+     set_flag<&Config::demo_enabled>, show_demo},
     {"shutdown_grace_ms", "On SIGTERM: time to keep delivering (readyz 503, no new sockets) before closing sockets.",
      false, set_uint<&Config::shutdown_grace_ms, 0, 3'600'000>, show_uint<&Config::shutdown_grace_ms>},
     {"shutdown_timeout_ms", "On SIGTERM, after the grace period: time allowed for close handshakes before exit.",
@@ -368,6 +371,11 @@ const std::vector<ConfigOption> kOptions = {
      false, set_uint<&Config::resume_max_bytes, 0, 64 * 1024 * kMiB>, show_uint<&Config::resume_max_bytes>},
     {"resume_wait_ms", "How long a resuming client waits for a last_id this instance has not received yet (it may lag the instance the client left) before it gets a resync.",
      false, set_uint<&Config::resume_wait_ms, 0, 10'000>, show_uint<&Config::resume_wait_ms>},
+    {"compression",
+     "Negotiate permessage-deflate with browsers that offer it (on/off): each message is compressed once and the compressed frame is shared by every socket that negotiated it.",
+     false, set_flag<&Config::compression>, show_compression},
+    {"compression_min_bytes", "Messages smaller than this go out uncompressed, even to sockets that negotiated compression.",
+     false, set_uint<&Config::compression_min_bytes, 0, 64 * kMiB>, show_uint<&Config::compression_min_bytes>},
     {"redis_cluster_nodes",
      "Comma-separated seed nodes of a Redis Cluster (host:port); when set, the gateway discovers the cluster and subscribes to one node of it, with redis_url's password.",
      false, set_endpoints<&Config::redis_cluster_nodes, &Config::cluster_seeds>, show_text<&Config::redis_cluster_nodes>},

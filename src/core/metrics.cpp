@@ -76,6 +76,9 @@ std::string render_prometheus(const Metrics& m) {
            static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.connections_open.load(std::memory_order_relaxed))));
     header(out, "wsgw_connections_total", "counter", "WebSocket connections accepted since start.");
     sample(out, "wsgw_connections_total", "", load(m.connections_total));
+    header(out, "wsgw_connections_compressed_total", "counter",
+           "WebSocket connections that agreed to permessage-deflate since start.");
+    sample(out, "wsgw_connections_compressed_total", "", load(m.connections_compressed));
 
     header(out, "wsgw_messages_received_total", "counter", "Valid messages received from Redis.");
     for (auto kind : {ChannelKind::user, ChannelKind::project})

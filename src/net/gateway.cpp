@@ -65,6 +65,8 @@ Gateway::Gateway(const Config& config)
     ctx_.ping_interval = std::chrono::milliseconds(config.ws_ping_interval_ms);
     ctx_.resume_wait = std::chrono::milliseconds(config.resume_wait_ms);
     ctx_.demo_enabled = config.demo_enabled;
+    ctx_.compression = config.compression;
+    ctx_.compression_min_bytes = config.compression_min_bytes;
     if (!config.tls_cert_file.empty())
         ctx_.tls = std::make_shared<TlsContextStore>(config.tls_cert_file, config.tls_key_file);
     for (auto& shard : shards_) shard->validator = &intake_;

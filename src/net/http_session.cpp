@@ -17,6 +17,7 @@
 #include "wsgw/request_target.hpp"
 #include "wsgw/request_token.hpp"
 #include "wsgw/text.hpp"
+#include "wsgw/permessage_deflate.hpp"
 #include "wsgw/ws_frame.hpp"
 
 namespace wsgw {
@@ -296,19 +297,32 @@ void HttpSession<Stream>::upgrade(Request&& req) {
     auto peer = admit(req, std::nullopt);
     if (!peer) return;
 
+    // permessage-deflate, when the client offers it in a form this server can honour.
+    std::optional<ws::PermessageDeflateAgreement> deflate;
+    if (ctx_.compression) {
+        std::vector<std::string_view> offers;
+        for (auto [it, end] = req.equal_range(http::field::sec_websocket_extensions); it != end; ++it)
+            offers.push_back(it->value());
+        if (!offers.empty()) deflate = ws::negotiate_permessage_deflate(join_field_lines(offers));
+    }
     std::string response = "HTTP/1.1 101 Switching Protocols\r\n"
                            "Server: ws-gateway/" WSGW_VERSION "\r\n"
                            "Upgrade: websocket\r\n"
                            "Connection: Upgrade\r\n"
                            "Sec-WebSocket-Accept: ";
-    response.append(ws::accept_key(key)).append("\r\n\r\n");
+    response.append(ws::accept_key(key)).append("\r\n");
+    if (deflate) {
+        response.append("Sec-WebSocket-Extensions: ").append(deflate->response).append("\r\n");
+        Metrics::add(ctx_.metrics.connections_compressed);
+    }
+    response.append("\r\n");
     // Bytes after the request head (a client that did not wait for the 101) are frames.
     auto rest = buffer_.cdata();
     std::string early(static_cast<const char*>(rest.data()), rest.size());
 
     beast::get_lowest_layer(stream_).expires_never();
     auto session = std::make_shared<WsSession<Stream>>(std::move(stream_), shard_, ctx_, std::move(*peer),
-                                                       std::move(tls_context_));
+                                                       std::move(tls_context_), deflate.has_value());
     session->start(std::move(response), std::move(early));
 }
 

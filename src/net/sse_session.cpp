@@ -22,7 +22,7 @@ constexpr std::size_t kMaxBatch = 16;
 // The keep-alive comment, queued like any frame so that it never interleaves with an event.
 OutboundPtr keep_alive() {
     static const OutboundPtr item =
-        std::make_shared<const Outbound>(Outbound{std::string(sse::kKeepAlive), MessageType::ping, {}});
+        std::make_shared<const Outbound>(Outbound{std::string(sse::kKeepAlive), MessageType::ping, {}, {}});
     return item;
 }
 
@@ -30,7 +30,7 @@ OutboundPtr keep_alive() {
 // an EventSource has no close codes, so the stream says which one a WebSocket would have got.
 OutboundPtr close_event(std::uint16_t code, const char* reason) {
     auto text = nlohmann::ordered_json{{"type", "close"}, {"payload", {{"code", code}, {"reason", reason}}}}.dump();
-    return std::make_shared<const Outbound>(Outbound{ws::make_frame(ws::Opcode::text, text), MessageType::notification, {}});
+    return std::make_shared<const Outbound>(Outbound{ws::make_frame(ws::Opcode::text, text), MessageType::notification, {}, {}});
 }
 
 template <class Stream>

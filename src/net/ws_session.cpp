@@ -37,7 +37,7 @@ private:
 // The keep-alive ping: the same empty ping frame for every socket.
 OutboundPtr ping_frame() {
     static const OutboundPtr frame = std::make_shared<const Outbound>(
-        Outbound{ws::make_frame(ws::Opcode::ping, {}), MessageType::ping, {}});
+        Outbound{ws::make_frame(ws::Opcode::ping, {}), MessageType::ping, {}, {}});
     return frame;
 }
 
@@ -61,12 +61,14 @@ auto make_extras(std::shared_ptr<void> tls_context) {
 
 template <class Stream>
 WsSession<Stream>::WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer,
-                             std::shared_ptr<void> tls_context)
+                             std::shared_ptr<void> tls_context, bool permessage_deflate)
     : Base(shard, ctx, std::move(peer)),
       stream_(take_transport<Stream>(std::move(stream))),
       tls_(make_extras<Stream>(std::move(tls_context))),
       parser_(ctx.max_inbound_frame_bytes),
-      inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {}
+      inbound_rate_(ctx.client_messages_per_second, ctx.client_messages_burst) {
+    if (permessage_deflate) parser_.enable_permessage_deflate();
+}
 
 template <class Stream>
 auto& WsSession<Stream>::socket() {
@@ -238,7 +240,16 @@ void WsSession<Stream>::flush() {
         return;
     }
     FrameBuffers buffers;
-    for (std::size_t i = 0; i < n; ++i) buffers.add(state_.queue.in_flight_item(i).frame);
+    if (parser_.permessage_deflate()) {
+        // Compressed once per message for every socket that agreed (CompressedFrame).
+        const std::size_t min_bytes = state_.ctx.compression_min_bytes;
+        for (std::size_t i = 0; i < n; ++i) {
+            const Outbound& item = state_.queue.in_flight_item(i);
+            buffers.add(item.compressed.for_deflate(item.frame, min_bytes));
+        }
+    } else {
+        for (std::size_t i = 0; i < n; ++i) buffers.add(state_.queue.in_flight_item(i).frame);
+    }
     asio::async_write(stream_, buffers, [self = self()](const error_code& ec, std::size_t) { self->on_write(ec); });
 }
 

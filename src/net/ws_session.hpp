@@ -44,7 +44,9 @@ public:
 
     // The caller has acquired a ConnectionLimiter slot for (user, address); the session releases
     // it when destroyed. `tls_context` holds the TLS context the stream was made with.
-    WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> tls_context);
+    // `permessage_deflate`: the handshake agreed to it (the parser keeps the flag).
+    WsSession(Stream&& stream, Shard& shard, GatewayContext& ctx, Peer peer, std::shared_ptr<void> tls_context,
+              bool permessage_deflate);
 
     // Writes the 101 response (`response`: the whole HTTP head), then registers and starts
     // reading. `early` holds bytes the client sent after its request, parsed as frames.

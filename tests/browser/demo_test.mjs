@@ -24,8 +24,17 @@ const browser = await chromium.launch({
 let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 640 } });
+  // The WebSocket handshake as Chromium saw it: its offer and the gateway's answer.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const handshake = new Promise((resolve) => cdp.on('Network.webSocketHandshakeResponseReceived', (e) => resolve(e.response)));
   await page.goto(`${BASE_URL}/demo?token=${encodeURIComponent(TOKEN)}`);
   await page.waitForFunction(() => document.getElementById('state').textContent === 'connected', null, { timeout: 10000 });
+  const response = await handshake;
+  const header = (headers, name) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? '';
+  const agreed = header(response.headers, 'sec-websocket-extensions');
+  assert.match(agreed, /^permessage-deflate; server_no_context_takeover; client_no_context_takeover$/,
+    `Chromium's offer (${header(response.requestHeaders ?? {}, 'sec-websocket-extensions')}) must be agreed to`);
 
   const bar = (project, name) =>
     page.$eval(`[data-project="${project}"] [data-bar="${name}"] progress`, (e) => e.value).catch(() => null);
@@ -51,8 +60,14 @@ try {
   publish(`user_noti:${USER}`, { type: 'notification', payload: { title: 'Crawl finished for p1' } });
   await page.waitForFunction(() => document.querySelector('#events li')?.textContent.includes('Crawl finished'), null, { timeout: 5000 });
 
+  // Large enough to go out compressed: Chromium inflates it and the page shows it.
+  const pages = Array.from({ length: 40 }, (_, i) => `https://example.com/site/page-${i}`);
+  publish(`user_noti:${USER}`, { type: 'notification', payload: { title: 'Report ready for p1', pages } });
+  await page.waitForFunction(() => [...document.querySelectorAll('#events li')].some((li) => li.textContent.includes('Report ready')),
+    null, { timeout: 5000 });
+
   if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
-  console.log('browser demo: bars followed every published update');
+  console.log('browser demo: permessage-deflate agreed; bars and events followed every published update');
 } catch (e) {
   failed = true;
   console.error(e);

@@ -19,7 +19,7 @@ using wsgw::SendQueueLimits;
 // An item whose frame is `tag` padded with '.' to `size` bytes, so frames identify their item.
 OutboundPtr item(MessageType type, std::string project, std::string tag, std::size_t size = 10) {
     if (tag.size() < size) tag.append(size - tag.size(), '.');
-    return std::make_shared<const Outbound>(Outbound{std::move(tag), type, std::move(project)});
+    return std::make_shared<const Outbound>(Outbound{std::move(tag), type, std::move(project), {}});
 }
 OutboundPtr progress(std::string project, std::string tag, std::size_t size = 10) {
     return item(MessageType::project_progress, std::move(project), std::move(tag), size);

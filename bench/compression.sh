@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# permessage-deflate side by side, in one run: the same gateway build, sockets that offer the
+# extension and sockets that do not, alternating run by run. For each message size: bytes the
+# gateway wrote per delivered message and its CPU per delivery, in a fan-out burst (2000 sockets
+# of 1000 users) and a broadcast (10k sockets of one user); then RSS per idle socket with the
+# extension agreed. Raw lines go to bench/results/compression.jsonl, medians to stdout.
+#   bench/compression.sh [RUNS]          (default 3)
+# Sizes: BENCH_PAYLOAD_SIZES (default "0 400 1500 6000"; 0 is the seed's ~90-byte notification).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+cd "$ROOT"
+RUNS=${1:-3}
+SIZES=${BENCH_PAYLOAD_SIZES:-"0 400 1500 6000"}
+
+source "$BENCH_DIR/lib.sh"
+bench_prepare bench/results/compression.jsonl
+
+for r in $(seq "$RUNS"); do
+  for size in $SIZES; do
+    for side in plain deflate; do
+      flag=(); [ "$side" = deflate ] && flag=(--deflate)
+      echo "run $r: $size bytes, $side" >&2
+      bench_run "$side" ws-gateway 2 -- --mode fanout --connections 2000 --users 1000 --messages 30000 \
+        --payload-bytes "$size" "${flag[@]}" >/dev/null
+      bench_run "$side" ws-gateway 2 -- --mode broadcast --connections 10000 --messages 100 \
+        --payload-bytes "$size" "${flag[@]}" >/dev/null
+    done
+  done
+  for side in plain deflate; do
+    flag=(); [ "$side" = deflate ] && flag=(--deflate)
+    bench_run "$side" ws-gateway 2 -- --mode idle --connections "${BENCH_IDLE_CONNECTIONS:-10000}" --users 1000 \
+      "${flag[@]}" >/dev/null
+  done
+done
+
+python3 - "$RAW" <<'PY'
+import json, statistics, sys, collections
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+failed = [r for r in rows if r.get("failed")]
+rows = [r for r in rows if not r.get("failed")]
+g = collections.defaultdict(list)
+for r in rows:
+    g[(r["mode"], r.get("payload_bytes", 0), r["label"])].append(r)
+med = lambda rs, k: statistics.median(x[k] for x in rs)
+print("| mode | payload | bytes written per delivery, plain → deflate | ratio | CPU µs per delivery, plain → deflate | ratio |")
+print("|---|---|---|---|---|---|")
+for (mode, size, label) in sorted(k for k in g if k[2] == "plain" and k[0] != "idle"):
+    p, d = g[(mode, size, "plain")], g.get((mode, size, "deflate"), [])
+    if not d: continue
+    bp, bd = med(p, "gateway_bytes_written_per_delivery"), med(d, "gateway_bytes_written_per_delivery")
+    cp, cd = med(p, "gateway_cpu_us_per_delivery"), med(d, "gateway_cpu_us_per_delivery")
+    print(f"| {mode} | {size or 'seed'} | {bp:.0f} → {bd:.0f} | {bp / bd:.2f}× fewer | {cp:.2f} → {cd:.2f} | {cd / cp:.2f}× |")
+for label in ("plain", "deflate"):
+    rs = g.get(("idle", 0, label), [])
+    if rs: print(f"| idle | {label} | KiB per connection {med(rs, 'gateway_kib_per_connection'):.2f} | | | |")
+if failed: print(f"{len(failed)} failed runs: {failed}")
+PY
