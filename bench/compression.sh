@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # permessage-deflate side by side, in one run: the same gateway build, sockets that offer the
-# extension and sockets that do not, alternating run by run. For each message size: bytes the
-# gateway wrote per delivered message and its CPU per delivery, in a fan-out burst (2000 sockets
-# of 1000 users) and a broadcast (10k sockets of one user); then RSS per idle socket with the
-# extension agreed. Raw lines go to bench/results/compression.jsonl, medians to stdout.
+# extension and sockets that do not, alternating run by run. For each message size: the TCP
+# payload bytes the sockets received per delivered message (TCP_INFO) and the gateway's CPU per
+# delivery, in a fan-out burst (2000 sockets of 1000 users) and a broadcast (10k sockets of one
+# user); then RSS per idle socket with the extension agreed. Run it with the gateway's defaults
+# (compression_min_bytes 1024: the seed's messages and the 400-byte ones go out plain either way). Raw lines go to bench/results/compression.jsonl, medians to stdout.
 #   bench/compression.sh [RUNS]          (default 3)
 # Sizes: BENCH_PAYLOAD_SIZES (default "0 400 1500 6000"; 0 is the seed's ~90-byte notification).
 set -euo pipefail
@@ -43,12 +44,12 @@ g = collections.defaultdict(list)
 for r in rows:
     g[(r["mode"], r.get("payload_bytes", 0), r["label"])].append(r)
 med = lambda rs, k: statistics.median(x[k] for x in rs)
-print("| mode | payload | bytes written per delivery, plain → deflate | ratio | CPU µs per delivery, plain → deflate | ratio |")
+print("| mode | payload | wire bytes per delivery, plain → deflate | ratio | CPU µs per delivery, plain → deflate | ratio |")
 print("|---|---|---|---|---|---|")
 for (mode, size, label) in sorted(k for k in g if k[2] == "plain" and k[0] != "idle"):
     p, d = g[(mode, size, "plain")], g.get((mode, size, "deflate"), [])
     if not d: continue
-    bp, bd = med(p, "gateway_bytes_written_per_delivery"), med(d, "gateway_bytes_written_per_delivery")
+    bp, bd = med(p, "wire_bytes_per_delivery"), med(d, "wire_bytes_per_delivery")
     cp, cd = med(p, "gateway_cpu_us_per_delivery"), med(d, "gateway_cpu_us_per_delivery")
     print(f"| {mode} | {size or 'seed'} | {bp:.0f} → {bd:.0f} | {bp / bd:.2f}× fewer | {cp:.2f} → {cd:.2f} | {cd / cp:.2f}× |")
 for label in ("plain", "deflate"):

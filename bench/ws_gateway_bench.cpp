@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "histogram.hpp"
+#include "tcp_bytes.hpp"
 #include "wsgw/auth.hpp"
 
 namespace asio = boost::asio;
@@ -72,18 +73,6 @@ bool deflate_offered = false;  // set by --deflate before any socket opens
 
 std::uint64_t now_ns() {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count());
-}
-
-// Bytes a process has written with write/send syscalls (/proc/PID/io wchar): for the gateway
-// under load, its frames on the wire (plus a few bytes to Redis and the log).
-std::uint64_t process_write_bytes(int pid) {
-    if (pid <= 0) return 0;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/io");
-    std::string key;
-    std::uint64_t value = 0;
-    while (in >> key >> value)
-        if (key == "wchar:") return value;
-    return 0;
 }
 
 // CPU time of every thread of a process, in seconds (from /proc/PID/task/*/schedstat: ns).
@@ -165,6 +154,11 @@ public:
                                       });
             });
         });
+    }
+
+    // TCP payload bytes this socket has received (TCP_INFO): frames as they crossed the wire.
+    std::uint64_t wire_bytes_received() {
+        return wsgw::bench::tcp_bytes_received(beast::get_lowest_layer(ws_).socket().native_handle());
     }
 
     void close_abruptly() {
@@ -338,7 +332,8 @@ int run_delivery(const Options& o, unsigned users) {
     for (unsigned m = 0; m < o.messages; ++m) expected += sockets_of[m % users];
 
     double gw_cpu0 = process_cpu_seconds(o.gateway_pid), self_cpu0 = self_cpu_seconds();
-    const std::uint64_t gw_written0 = process_write_bytes(o.gateway_pid);
+    std::uint64_t wire0 = 0;
+    for (auto& c : conns) wire0 += c->wire_bytes_received();
     auto t0 = Clock::now();
     std::atomic<bool> finished{false};
     std::thread publisher([&] { publish(o, users, finished); });
@@ -357,13 +352,15 @@ int run_delivery(const Options& o, unsigned users) {
     publisher.join();
     double gw_cpu = process_cpu_seconds(o.gateway_pid) - gw_cpu0;
     double self_cpu = self_cpu_seconds() - self_cpu0;  // includes the publisher thread
-    const auto gw_written = static_cast<double>(process_write_bytes(o.gateway_pid) - gw_written0);
+    std::uint64_t wire1 = 0;
+    for (auto& c : conns) wire1 += c->wire_bytes_received();
+    const auto wire = static_cast<double>(wire1 - wire0);
 
     nlohmann::json out = {{"mode", o.mode},
                           {"label", o.label},
                           {"deflate", o.deflate},
                           {"payload_bytes", o.payload_bytes},
-                          {"gateway_bytes_written_per_delivery", stats.received ? gw_written / static_cast<double>(stats.received) : 0},
+                          {"wire_bytes_per_delivery", stats.received ? wire / static_cast<double>(stats.received) : 0},
                           {"connections", o.connections},
                           {"users", users},
                           {"messages", o.messages},

@@ -69,7 +69,7 @@ struct Config {
     std::uint64_t resume_max_bytes = 64 * 1024 * 1024;
     std::uint64_t resume_wait_ms = 500;
     bool compression = true;                 // permessage-deflate, when the client offers it
-    std::uint64_t compression_min_bytes = 256;  // smaller messages go out uncompressed
+    std::uint64_t compression_min_bytes = 1024;  // smaller messages go out uncompressed
     std::string redis_cluster_nodes;
     std::uint64_t redis_cluster_refresh_ms = 5'000;
     std::string instance_id;  // empty: a random one per start

@@ -43,7 +43,7 @@ struct GatewayContext {
     std::chrono::milliseconds resume_wait{500};
     bool demo_enabled = false;
     bool compression = true;                  // permessage-deflate offered by clients is agreed to
-    std::size_t compression_min_bytes = 256;  // smaller messages go out uncompressed
+    std::size_t compression_min_bytes = 1024;  // smaller messages go out uncompressed
     std::shared_ptr<TlsContextStore> tls;  // null: plain ws:// and http://
     ConnectionLimiter limiter;
     Metrics metrics;
