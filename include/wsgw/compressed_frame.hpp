@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
-#include <string_view>
 
 namespace wsgw {
 
@@ -28,9 +27,5 @@ private:
     mutable std::once_flag once_;
     mutable std::string compressed_;  // empty: the frame itself serves
 };
-
-// The payload of a server frame built by ws::make_frame (unmasked, so the header is 2, 4 or 10
-// bytes by its length byte).
-std::string_view server_frame_payload(const std::string& frame) noexcept;
 
 }  // namespace wsgw

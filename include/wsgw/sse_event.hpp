@@ -37,7 +37,4 @@ struct EventPieces {
 // (every frame the gateway queues does). `frame` must outlive the views.
 EventPieces render_event(std::string_view frame) noexcept;
 
-// The JSON text inside a server frame (unmasked, FIN set, 2/4/10-byte header).
-std::string_view frame_text(std::string_view frame) noexcept;
-
 }  // namespace wsgw::sse

@@ -39,6 +39,9 @@ std::string make_frame(Opcode op, std::string_view payload);
 // (message_deflate.hpp), for sockets that agreed to permessage-deflate. RFC 7692 section 6.1:
 // RSV1 goes on the first frame of a message, and server frames are never fragmented.
 std::string make_compressed_frame(Opcode op, std::string_view compressed_payload);
+// The payload of a server frame (unmasked: its header is 2, 4 or 10 bytes by its length byte);
+// empty for fewer bytes than a header.
+std::string_view frame_payload(std::string_view frame) noexcept;
 // A close frame with `code` and `reason`; the reason is cut to fit 123 bytes without splitting
 // a UTF-8 sequence.
 std::string make_close_frame(std::uint16_t code, std::string_view reason);

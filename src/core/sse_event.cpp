@@ -1,5 +1,7 @@
 #include "wsgw/sse_event.hpp"
 
+#include "wsgw/ws_frame.hpp"
+
 namespace wsgw::sse {
 
 namespace {
@@ -15,16 +17,9 @@ std::string_view leading_value(std::string_view json, std::string_view prefix) n
 
 }  // namespace
 
-std::string_view frame_text(std::string_view frame) noexcept {
-    if (frame.size() < 2) return {};
-    const unsigned len7 = static_cast<unsigned char>(frame[1]) & 0x7F;
-    const std::size_t header = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
-    return frame.size() < header ? std::string_view{} : frame.substr(header);
-}
-
 EventPieces render_event(std::string_view frame) noexcept {
     EventPieces e;
-    const std::string_view json = frame_text(frame);
+    const std::string_view json = ws::frame_payload(frame);
     const std::string_view type = leading_value(json, R"({"type":")");
     const std::string_view id =
         type.empty() ? std::string_view{} : leading_value(json.substr(10 + type.size()), R"(,"id":")");

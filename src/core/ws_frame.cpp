@@ -195,6 +195,13 @@ std::string make_compressed_frame(Opcode op, std::string_view compressed_payload
     return frame;
 }
 
+std::string_view frame_payload(std::string_view frame) noexcept {
+    if (frame.size() < 2) return {};
+    const unsigned len7 = static_cast<unsigned char>(frame[1]) & 0x7F;
+    const std::size_t header = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+    return frame.size() < header ? std::string_view{} : frame.substr(header);
+}
+
 std::string make_close_frame(std::uint16_t code, std::string_view reason) {
     constexpr std::size_t kMaxReason = kMaxControlPayload - 2;
     if (reason.size() > kMaxReason) {

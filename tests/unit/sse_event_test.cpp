@@ -33,14 +33,14 @@ TEST(SseEvent, OmitsTheIdLineForFramesWithoutOne) {
 TEST(SseEvent, ReadsFramesWithSixteenAndSixtyFourBitLengths) {
     for (std::size_t size : {300u, 70'000u}) {
         const std::string json = R"({"type":"update","id":"x","payload":{"pad":")" + std::string(size, 'p') + R"("}})";
-        EXPECT_EQ(wsgw::sse::frame_text(framed(json)), json) << size;
+        EXPECT_EQ(wsgw::ws::frame_payload(framed(json)), json) << size;
         EXPECT_EQ(joined(wsgw::sse::render_event(framed(json))), "id: x\nevent: update\ndata: " + json + "\n\n");
     }
 }
 
 TEST(SseEvent, SendsDataEvenWhenTheJsonHasNoLeadingType) {
     EXPECT_EQ(joined(wsgw::sse::render_event(framed(R"({"a":1})"))), "data: {\"a\":1}\n\n");
-    EXPECT_EQ(wsgw::sse::frame_text("x"), "");
+    EXPECT_EQ(wsgw::ws::frame_payload("x"), "");
 }
 
 }  // namespace
