@@ -1,12 +1,13 @@
 #pragma once
 // What a socket gets right after it registers, whatever its transport: what it missed since
-// last_id, or (on a fresh connection, or an id the thread's window does not hold, then after a
+// last_id, or (on a fresh connection, or an id the resume window does not hold, then after a
 // resync frame) the latest state of its projects.
 //
 // It runs on the socket's thread right after registration, so every message is either already
-// in the thread's window and cache (sent from there, validated first if it was kept raw) or not
-// yet fanned out there (delivered live, validated on this thread if it was kept raw): none is
-// lost or sent twice across the seam.
+// fanned out on that thread, and then in the resume window up to the thread's arrival number
+// and in the thread's cache (sent from there, validated first if it was kept raw), or not yet
+// fanned out there (delivered live, validated on this thread if it was kept raw): none is lost
+// or sent twice across the seam.
 #include <chrono>
 #include <memory>
 #include <string>
