@@ -5,8 +5,13 @@
 namespace wsgw {
 
 std::string HttpUrl::host_header() const {
-    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != (tls ? 443 : 80)) out += ":" + std::to_string(port);
+    // Built by appending: GCC 12 at -O3 warns (-Wrestrict, a false positive) on "[" + host + "]".
+    std::string out;
+    const bool ipv6 = host.find(':') != std::string::npos;
+    if (ipv6) out += '[';
+    out += host;
+    if (ipv6) out += ']';
+    if (port != (tls ? 443 : 80)) out.append(":").append(std::to_string(port));
     return out;
 }
 
