@@ -919,3 +919,41 @@ TEST(LoadAuthFiles, ReportsAMissingFileAndLeavesTheValue) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigCompression, IsOnWithAOneKibMinimumByDefaultAndTakesOnOffSpellings) {
+    Sources s;
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_TRUE(l.config.compression);
+    EXPECT_EQ(l.config.compression_min_bytes, 1024u);
+    for (const char* off : {"off", "false", "0", "no"}) {
+        s.env["WSGW_COMPRESSION"] = off;
+        l = s.load();
+        ASSERT_TRUE(l.errors.empty()) << off << ": " << joined(l.errors);
+        EXPECT_FALSE(l.config.compression) << off;
+    }
+    s.env["WSGW_COMPRESSION"] = "on";
+    EXPECT_TRUE(s.load().config.compression);
+}
+
+TEST(ConfigCompression, RefusesAnUnknownSwitchAndAMinimumPastItsBound) {
+    Sources s;
+    s.env["WSGW_COMPRESSION"] = "maybe";
+    auto l = s.load();
+    ASSERT_EQ(l.errors.size(), 1u) << joined(l.errors);
+    EXPECT_NE(l.errors[0].find("WSGW_COMPRESSION"), std::string::npos) << l.errors[0];
+    EXPECT_NE(l.errors[0].find("on or off"), std::string::npos) << l.errors[0];
+    s.env.erase("WSGW_COMPRESSION");
+    s.env["WSGW_COMPRESSION_MIN_BYTES"] = std::to_string(64ull * 1024 * 1024 + 1);
+    l = s.load();
+    ASSERT_EQ(l.errors.size(), 1u) << joined(l.errors);
+    EXPECT_NE(l.errors[0].find("WSGW_COMPRESSION_MIN_BYTES"), std::string::npos) << l.errors[0];
+    s.env["WSGW_COMPRESSION_MIN_BYTES"] = "0";
+    l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.compression_min_bytes, 0u) << "0: every message that shrinks is compressed";
+}
+
+}  // namespace
