@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../common/zlib_frames.hpp"
 #include "gateway_process.hpp"
 #include "process_util.hpp"
 #include "raw_ws_client.hpp"
@@ -49,22 +50,6 @@ std::optional<std::string> inflate_message(std::string_view compressed) {
     }
     inflateEnd(&z);
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return std::nullopt;
-    return out;
-}
-
-// Compresses as a browser does: raw deflate, a sync flush, the trailing 00 00 ff ff removed.
-std::string deflate_like_a_browser(std::string_view text) {
-    z_stream z{};
-    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&z, text.size()) + 16, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-    z.avail_in = static_cast<uInt>(text.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    deflate(&z, Z_SYNC_FLUSH);
-    out.resize(out.size() - z.avail_out);
-    deflateEnd(&z);
-    if (out.size() >= 4 && out.compare(out.size() - 4, 4, std::string("\x00\x00\xff\xff", 4)) == 0) out.resize(out.size() - 4);
     return out;
 }
 
@@ -195,7 +180,7 @@ TEST_F(CompressionTest, OffersThisServerCannotHonourOrThatAreInvalidAreDeclinedN
 TEST_F(CompressionTest, CompressedClientFramesAreInflatedOnceAgreed) {
     RawWsClient c;
     ASSERT_EQ(open(c, unique_user("dfl"), kChromiumOffer), 101);
-    c.send_raw(compressed_client_frame(deflate_like_a_browser(R"({"type":"ping"})")));
+    c.send_raw(compressed_client_frame(zlib_frames::sync_flushed(R"({"type":"ping"})")));
     auto f = c.next_frame();
     ASSERT_TRUE(f);
     EXPECT_EQ(json::parse(f->rsv ? inflate_message(f->payload).value_or("{}") : f->payload).value("type", ""), "pong");
@@ -204,17 +189,17 @@ TEST_F(CompressionTest, CompressedClientFramesAreInflatedOnceAgreed) {
 TEST_F(CompressionTest, RsvOneWithoutTheExtensionIsStillAProtocolError) {
     RawWsClient c;
     ASSERT_EQ(open(c, unique_user("dfl"), ""), 101);
-    c.send_raw(compressed_client_frame(deflate_like_a_browser(R"({"type":"ping"})")));
+    c.send_raw(compressed_client_frame(zlib_frames::sync_flushed(R"({"type":"ping"})")));
     EXPECT_EQ(c.wait_close(), 1002);
 }
 
 TEST_F(CompressionTest, InflateBombsCloseWith1009AndMemoryStaysFlat) {
     // 1 MiB of one byte deflates to about 1 KiB: within max_inbound_frame_bytes (4096)
     // compressed, 256 times past it inflated.
-    const std::string bomb = deflate_like_a_browser(std::string(1 << 20, 'a'));
+    const std::string bomb = zlib_frames::sync_flushed(std::string(1 << 20, 'a'));
     ASSERT_LT(bomb.size(), 4000u);
     // A 64 MiB bomb does not even get in: compressed, it is larger than the limit.
-    const std::string big_bomb = deflate_like_a_browser(std::string(64 << 20, '\0'));
+    const std::string big_bomb = zlib_frames::zeros_bomb(std::size_t{64} << 20);
     ASSERT_GT(big_bomb.size(), 4096u);
 
     const long before = rss_kib(gw_->pid());
