@@ -196,6 +196,7 @@ public:
         while (bytes_ > limits_.max_bytes && !order_.empty()) evict_oldest(/*count=*/true);
     }
 
+    bool enabled() const noexcept { return limits_.enabled(); }
     std::size_t messages() const noexcept { return live_; }
     std::size_t bytes() const noexcept { return bytes_; }
     std::size_t users() const noexcept { return users_.size(); }

@@ -202,9 +202,13 @@ template <class Stream>
 std::optional<Peer> HttpSession<Stream>::admit(const Request& req, std::optional<std::string> last_id) {
     // Every X-Forwarded-For line, in order, as one list: a proxy that adds a line of its own
     // instead of appending to the client's must not let the client's first line win.
-    std::vector<std::string_view> forwarded_for;
-    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded_for.push_back(it->value());
-    const std::string x_forwarded_for = join_field_lines(forwarded_for);
+    // Read only when some proxy is trusted: the policy believes the header from those alone.
+    std::string x_forwarded_for;
+    if (!ctx_.proxies.empty()) {
+        std::vector<std::string_view> forwarded_for;
+        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) forwarded_for.push_back(it->value());
+        x_forwarded_for = join_field_lines(forwarded_for);
+    }
     const AdmissionRequest request{peer_ip_,
                                    x_forwarded_for,
                                    req["X-Real-IP"],
