@@ -165,13 +165,14 @@ void HttpSession<Stream>::handle(Request&& req) {
     if (path == "/readyz") {
         if (ctx_.draining.load())
             return reply_json(http::status::service_unavailable, R"({"status":"draining"})", keep_alive);
-        if (!ctx_.redis_ready.load())
-            return reply_json(http::status::service_unavailable, R"({"status":"not_ready","redis":"not_subscribed"})",
-                              keep_alive);
-        if (ctx_.jwks_enabled && !ctx_.jwks_loaded.load())
-            return reply_json(http::status::service_unavailable, R"({"status":"not_ready","jwks":"not_loaded"})",
-                              keep_alive);
-        return reply_json(http::status::ok, R"({"status":"ready","redis":"subscribed"})", keep_alive);
+        // Every part that gates readiness is named, so a probe shows all that is missing at once.
+        const bool redis = ctx_.redis_ready.load();
+        const bool jwks = !ctx_.jwks_enabled || ctx_.jwks_loaded.load();
+        std::string body = redis && jwks ? R"({"status":"ready")" : R"({"status":"not_ready")";
+        body += redis ? R"(,"redis":"subscribed")" : R"(,"redis":"not_subscribed")";
+        if (ctx_.jwks_enabled) body += jwks ? R"(,"jwks":"loaded")" : R"(,"jwks":"not_loaded")";
+        body += '}';
+        return reply_json(redis && jwks ? http::status::ok : http::status::service_unavailable, body, keep_alive);
     }
     Response res{http::status::ok, req.version()};
     res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

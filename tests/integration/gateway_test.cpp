@@ -79,6 +79,7 @@ TEST_F(GatewayTest, HealthzAnswers200) {
 TEST_F(GatewayTest, ReadyzAnswers200WhileSubscribed) {
     auto r = http_get(gateway_->port(), "/readyz");
     EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body), json::parse(R"({"status":"ready","redis":"subscribed"})"));
 }
 
 TEST_F(GatewayTest, MetricsServePrometheusText) {

@@ -172,6 +172,7 @@ TEST_F(JwksTest, TheGatewayIsNotReadyUntilTheFirstFetchThenVerifiesByKid) {
 
     server_.start();
     ASSERT_TRUE(eventually([&] { return gw.ready(); }, 10s)) << gw.get("/readyz").body;
+    EXPECT_NE(gw.get("/readyz").body.find(R"("jwks":"loaded")"), std::string::npos);
     EXPECT_EQ(refusal(gw.port(), signed_by(key_a(), unique_user("idp"))), "admitted");
     EXPECT_EQ(gw.metric("wsgw_jwks_keys"), 1);
     EXPECT_GE(gw.metric("wsgw_jwks_fetches_total{result=\"ok\"}"), 1);
