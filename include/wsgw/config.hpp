@@ -72,6 +72,11 @@ struct Config {
     std::uint64_t compression_min_bytes = 1024;  // smaller messages go out uncompressed
     std::string redis_cluster_nodes;
     std::uint64_t redis_cluster_refresh_ms = 5'000;
+    // patterns: PSUBSCRIBE user_noti:* project:*:*, every instance receives every message.
+    // sharded: publishers FCALL wsgw_publish; each instance SSUBSCRIBEs its own users' shard
+    // channels and resumes from their streams (wsgw/sharded_contract.hpp). Needs Redis 7.
+    std::string redis_pubsub_mode = "patterns";
+    std::uint64_t redis_unsubscribe_delay_ms = 10'000;  // sharded: linger after a user's last socket
     std::string instance_id;  // empty: a random one per start
     std::string jwt_audience;
     std::string jwt_issuer;

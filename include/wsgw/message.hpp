@@ -84,8 +84,9 @@ private:
 };
 
 // Validates a message published on `channel` and renders the frame clients receive.
-// `now` stamps messages whose timestamp is absent or not RFC 3339.
+// `now` stamps messages whose timestamp is absent or not RFC 3339. A non-empty `given_id` (sharded
+// mode: the stream id) is the message's id, whatever the payload's "id" says.
 ValidationResult validate_message(std::string_view raw, const Channel& channel, const MessageLimits& limits,
-                                  std::chrono::system_clock::time_point now);
+                                  std::chrono::system_clock::time_point now, std::string_view given_id = {});
 
 }  // namespace wsgw

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "wsgw/auth.hpp"
 #include "wsgw/channel.hpp"
@@ -14,6 +15,13 @@
 #include "wsgw/message.hpp"
 
 namespace wsgw {
+
+// Sharded mode's reads of a user's stream, by outcome: a resume that found last_id, a last_id
+// that could not be resumed from (the latest state read instead), the latest state for a socket
+// without last_id, a gap filled after a lost subscription, a read that failed.
+enum class StreamReadResult { resumed, resync, latest, gap, failed };
+inline constexpr std::size_t kStreamReadResultCount = 5;
+std::string_view to_string(StreamReadResult r) noexcept;
 
 enum class DisconnectReason {
     client_close,
@@ -108,6 +116,16 @@ struct Metrics {
     std::atomic<bool> jwks_enabled{false};
     std::atomic<std::uint64_t> jwks_keys{0};
     std::atomic<std::int64_t> jwks_loaded_at_ms{0};
+    // Sharded mode (rendered only in it): users whose shard channel is subscribed, the
+    // SSUBSCRIBE and SUNSUBSCRIBE commands sent, stream reads by outcome, and loads of the
+    // function library by result.
+    std::atomic<bool> sharded_enabled{false};
+    std::atomic<std::int64_t> shard_subscriptions{0};
+    Counter shard_subscribe_commands{0};
+    Counter shard_unsubscribe_commands{0};
+    std::array<Counter, kStreamReadResultCount> stream_reads{};
+    Counter function_loads_ok{0};
+    Counter function_loads_failed{0};
     // SIGHUP reloads of the token-verifying secrets and key files.
     Counter auth_reloads_ok{0};
     Counter auth_reloads_failed{0};
@@ -124,6 +142,7 @@ struct Metrics {
     void count_control(ControlAction a) noexcept { add(control_commands[static_cast<std::size_t>(a)]); }
     void count_control_rejected(ControlError e) noexcept { add(control_rejected[static_cast<std::size_t>(e)]); }
     void count_jwks_fetch(JwksFetchResult r) noexcept { add(jwks_fetches[static_cast<std::size_t>(r)]); }
+    void count_stream_read(StreamReadResult r) noexcept { add(stream_reads[static_cast<std::size_t>(r)]); }
 
 private:
     mutable std::mutex redis_node_mutex_;

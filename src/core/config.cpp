@@ -68,6 +68,13 @@ std::optional<std::string> set_log_format(Config& c, std::string_view v) {
     return std::nullopt;
 }
 
+std::optional<std::string> set_pubsub_mode(Config& c, std::string_view v) {
+    v = trim(v);
+    if (v != "patterns" && v != "sharded") return "must be patterns or sharded (got \"" + std::string(v) + "\")";
+    c.redis_pubsub_mode = std::string(v);
+    return std::nullopt;
+}
+
 std::optional<std::string> set_listen(Config& c, std::string_view v) {
     std::string err;
     auto addr = parse_listen(trim(v), err);
@@ -381,6 +388,12 @@ const std::vector<ConfigOption> kOptions = {
      false, set_endpoints<&Config::redis_cluster_nodes, &Config::cluster_seeds>, show_text<&Config::redis_cluster_nodes>},
     {"redis_cluster_refresh_ms", "Interval of the cluster topology refresh (also refreshed on every reconnect).", false,
      set_uint<&Config::redis_cluster_refresh_ms, 100, 3'600'000>, show_uint<&Config::redis_cluster_refresh_ms>},
+    {"redis_pubsub_mode",
+     "patterns (publishers PUBLISH to user_noti:* and project:*:*; every instance receives every message) or sharded (publishers FCALL wsgw_publish; each instance receives only its own users' messages and resumes from per-user Redis streams; Redis 7).",
+     false, set_pubsub_mode, show_text<&Config::redis_pubsub_mode>},
+    {"redis_unsubscribe_delay_ms",
+     "Sharded mode: how long a user's shard channel stays subscribed after the user's last socket on this instance closed, so reconnects do not churn subscriptions.",
+     false, set_uint<&Config::redis_unsubscribe_delay_ms, 0, 3'600'000>, show_uint<&Config::redis_unsubscribe_delay_ms>},
     {"instance_id",
      "This instance's name in logs and in the spread of instances over cluster nodes (e.g. the pod name); empty: random per start.",
      false, set_instance_id, show_text<&Config::instance_id>},

@@ -148,7 +148,7 @@ std::optional<MessageType> parse_message_type(std::string_view name) noexcept {
 }
 
 ValidationResult validate_message(std::string_view raw, const Channel& channel, const MessageLimits& limits,
-                                  std::chrono::system_clock::time_point now) {
+                                  std::chrono::system_clock::time_point now, std::string_view given_id) {
     using R = DropReason;
     if (raw.size() > limits.max_bytes) return ValidationResult::reject(R::too_large, "message exceeds max_message_bytes");
     if (!is_valid_utf8(raw)) return ValidationResult::reject(R::invalid_utf8, "message is not valid UTF-8");
@@ -192,7 +192,8 @@ ValidationResult validate_message(std::string_view raw, const Channel& channel, 
         if (auto utc = to_utc_rfc3339(ts->get_ref<const std::string&>())) timestamp = std::move(*utc);
     if (timestamp.empty()) timestamp = format_utc_seconds(now);
 
-    if (auto id = doc.find("id"); id != doc.end()) {
+    if (!given_id.empty()) msg.id = std::string(given_id);
+    else if (auto id = doc.find("id"); id != doc.end()) {
         if (id->is_string() && is_valid_id(id->get_ref<const std::string&>()))
             msg.id = id->get<std::string>();
         else if (id->is_number_unsigned())

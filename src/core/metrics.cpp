@@ -48,6 +48,11 @@ void labelled(std::string& out, std::string_view name, std::string_view label, c
 
 std::string_view to_string(DisconnectReason r) noexcept { return kDisconnectNames[static_cast<std::size_t>(r)]; }
 std::string_view to_string(HttpRejection r) noexcept { return kHttpNames[static_cast<std::size_t>(r)]; }
+std::string_view to_string(StreamReadResult r) noexcept {
+    static constexpr std::array<std::string_view, kStreamReadResultCount> kNames{"resumed", "resync", "latest", "gap",
+                                                                                  "failed"};
+    return kNames[static_cast<std::size_t>(r)];
+}
 
 void Metrics::count_received(ChannelKind kind, MessageType type, PayloadFormat format) noexcept {
     add(received[received_index(kind, type, format)]);
@@ -193,6 +198,22 @@ std::string render_prometheus(const Metrics& m) {
            "Messages dropped from a resume window before their time by a count or byte bound.");
     sample(out, "wsgw_resume_evictions_total", "", load(m.resume_evictions));
 
+    if (m.sharded_enabled.load(std::memory_order_relaxed)) {
+        header(out, "wsgw_shard_subscriptions", "gauge",
+               "Sharded mode: users whose shard channel this instance is subscribed to.");
+        sample(out, "wsgw_shard_subscriptions", "",
+               static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.shard_subscriptions.load(std::memory_order_relaxed))));
+        header(out, "wsgw_shard_subscribe_commands_total", "counter", "Sharded mode: SSUBSCRIBE commands sent.");
+        sample(out, "wsgw_shard_subscribe_commands_total", "", load(m.shard_subscribe_commands));
+        header(out, "wsgw_shard_unsubscribe_commands_total", "counter", "Sharded mode: SUNSUBSCRIBE commands sent.");
+        sample(out, "wsgw_shard_unsubscribe_commands_total", "", load(m.shard_unsubscribe_commands));
+        header(out, "wsgw_stream_reads_total", "counter", "Sharded mode: reads of a user's stream, by outcome.");
+        labelled(out, "wsgw_stream_reads_total", "result", m.stream_reads,
+                 [](std::size_t i) { return to_string(static_cast<StreamReadResult>(i)); });
+        header(out, "wsgw_function_loads_total", "counter", "Sharded mode: loads of the wsgw function library, by result.");
+        sample(out, "wsgw_function_loads_total", "result=\"ok\"", load(m.function_loads_ok));
+        sample(out, "wsgw_function_loads_total", "result=\"failed\"", load(m.function_loads_failed));
+    }
     header(out, "wsgw_auth_reloads_total", "counter", "SIGHUP reloads of the JWT secrets and key files, by result.");
     sample(out, "wsgw_auth_reloads_total", "result=\"ok\"", load(m.auth_reloads_ok));
     sample(out, "wsgw_auth_reloads_total", "result=\"failed\"", load(m.auth_reloads_failed));

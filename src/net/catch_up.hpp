@@ -15,6 +15,7 @@
 #include "net/logging.hpp"
 #include "net/peer.hpp"
 #include "net/shard.hpp"
+#include "net/user_streams.hpp"
 #include "wsgw/client_frames.hpp"
 #include "wsgw/ws_frame.hpp"
 
@@ -30,6 +31,13 @@ inline std::size_t send_backlog(Session& session, SendQueue& queue,
     queue.allow_backlog(items.size(), bytes);
     for (const auto& d : items) session.send(OutboundPtr(d, &d->outbound));
     return items.size();
+}
+
+// Framed for WebSocket like every queued item; an SSE session reads the JSON inside.
+inline void send_resync(Session& session) {
+    auto resync = std::make_shared<Outbound>();
+    resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
+    session.send(std::move(resync));
 }
 
 inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& peer, Metrics& metrics) {
@@ -48,12 +56,27 @@ inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& pee
             return;
         }
         Metrics::add(metrics.resume_misses);
-        // Framed for WebSocket like every queued item; an SSE session reads the JSON inside.
-        auto resync = std::make_shared<Outbound>();
-        resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
-        session.send(std::move(resync));
+        send_resync(session);
     }
     if (auto n = send_backlog(session, queue, shard.last_state(user, peer.project_filter))) Metrics::add(metrics.replayed, n);
+}
+
+// Sharded mode: the same, from what the user's stream held (net/user_streams.hpp).
+inline void catch_up_from_stream(Session& session, SendQueue& queue, Peer& peer, StreamBacklog& backlog,
+                                 Metrics& metrics) {
+    if (!peer.last_id.empty()) {
+        log::debug("resume", {{"user", peer.identity.user_id}, {"last_id", peer.last_id}, {"found", backlog.resumed},
+                              {"messages", backlog.resumed ? backlog.messages.size() : 0}});
+        std::string().swap(peer.last_id);
+        if (backlog.resumed) {
+            Metrics::add(metrics.resume_hits);
+            Metrics::add(metrics.resumed_messages, send_backlog(session, queue, backlog.messages));
+            return;
+        }
+        Metrics::add(metrics.resume_misses);
+        send_resync(session);
+    }
+    if (auto n = send_backlog(session, queue, backlog.messages)) Metrics::add(metrics.replayed, n);
 }
 
 }  // namespace wsgw

@@ -92,6 +92,7 @@ void ClusterRouter::on_topology(ClusterTopology topology, bool refresh) {
     metrics_.redis_cluster_nodes = topology.healthy_nodes();
     if (moved_ && !reconcile(topology, *moved_)) moved_.reset();
     topology_ = std::move(topology);
+    if (topology_hook_) topology_hook_();
     if (!refresh) return choose_node();
     const auto standing = node_standing(*topology_, current_.host, current_.port);
     if (standing != NodeStanding::healthy) {
@@ -182,6 +183,21 @@ void ClusterRouter::keyed_command(std::vector<std::string> args, RedisClient::Re
         }
         if (handler) handler(r);
     });
+}
+
+std::optional<RedisEndpoint> ClusterRouter::primary_for(std::uint16_t slot) const {
+    if (!topology_) return std::nullopt;
+    const auto* owner = topology_->slot_owner(slot);
+    if (!owner) return std::nullopt;
+    return with_address(options_.endpoint, owner->host, owner->port);
+}
+
+std::vector<RedisEndpoint> ClusterRouter::primaries() const {
+    std::vector<RedisEndpoint> out;
+    if (!topology_) return out;
+    for (const auto& n : topology_->nodes)
+        if (n.primary && n.healthy && !n.slots.empty()) out.push_back(with_address(options_.endpoint, n.host, n.port));
+    return out;
 }
 
 }  // namespace wsgw

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,12 @@ public:
     // topology names none), following one MOVED/ASK redirect; no reply within the connect timeout
     // counts as a lost connection. `handler` gets the reply, or null.
     void command(std::vector<std::string> args, RedisClient::ReplyHandler handler);
+    // The topology last read (null before the first read), and a hook called after every read.
+    const ClusterTopology* topology() const noexcept { return topology_ ? &*topology_ : nullptr; }
+    void on_topology_read(std::function<void()> hook) { topology_hook_ = std::move(hook); }
+    // The primary serving `slot` in the topology last read, reached with the configured credentials.
+    std::optional<RedisEndpoint> primary_for(std::uint16_t slot) const;
+    std::vector<RedisEndpoint> primaries() const;
 
 private:
     // With `refresh`, the subscription stays where it is unless its node is no longer a healthy
@@ -82,6 +89,7 @@ private:
     std::uint64_t discovery_generation_ = 0;
     RedisEndpoint current_;  // the node last reported
     bool subscribed_ = false;
+    std::function<void()> topology_hook_;
 };
 
 }  // namespace wsgw

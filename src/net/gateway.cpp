@@ -11,6 +11,7 @@
 #include "net/listener.hpp"
 #include "net/logging.hpp"
 #include "net/redis_subscriber.hpp"
+#include "net/sharded_subscriptions.hpp"
 #include "net/tls_context.hpp"
 #include "wsgw/close_codes.hpp"
 #include "wsgw/ws_frame.hpp"
@@ -22,9 +23,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
+bool sharded(const Config& c) { return c.redis_pubsub_mode == "sharded"; }
+
+ReplayLimits replay_limits(const Config& c) {
+    return {c.replay_max_entries, std::chrono::seconds(c.replay_ttl_s), std::chrono::seconds(c.replay_completed_ttl_s)};
+}
+
 std::vector<std::unique_ptr<Shard>> make_shards(const Config& c, SharedResumeWindow& resume) {
-    ReplayLimits replay{c.replay_max_entries, std::chrono::seconds(c.replay_ttl_s),
-                        std::chrono::seconds(c.replay_completed_ttl_s)};
+    // In sharded mode the latest state and what a client missed are read from Redis streams:
+    // the per-thread cache keeps nothing.
+    ReplayLimits replay = replay_limits(c);
+    if (sharded(c)) replay.max_entries = 0;
     const std::size_t threads = std::max<std::size_t>(c.threads, 1);
     std::vector<std::unique_ptr<Shard>> v;
     for (std::size_t i = 0; i < threads; ++i) v.push_back(std::make_unique<Shard>(i, replay, resume));
@@ -38,8 +47,10 @@ Gateway::Gateway(const Config& config)
       ctx_(ConnectionCaps{config.max_connections, config.max_connections_per_user, config.max_connections_per_address},
            config.max_revoked_tokens),
       intake_(MessageLimits{config.max_message_bytes}, ctx_.metrics, ctx_.presence),
-      resume_(ResumeLimits{std::chrono::seconds(config.resume_window_s), config.resume_max_messages_per_user,
-                           config.resume_max_bytes}),
+      // Unused in sharded mode, where every user's stream in Redis is the window.
+      resume_(sharded(config) ? ResumeLimits{std::chrono::seconds(0), 0, 0}
+                              : ResumeLimits{std::chrono::seconds(config.resume_window_s),
+                                             config.resume_max_messages_per_user, config.resume_max_bytes}),
       shards_(make_shards(config, resume_)),
       signals_(shards_.front()->ioc, SIGINT, SIGTERM),
       hangup_(shards_.front()->ioc, SIGHUP),
@@ -89,12 +100,14 @@ Gateway::Gateway(const Config& config)
     options.cluster_seeds = config.cluster_seeds;
     options.cluster_refresh = std::chrono::milliseconds(config.redis_cluster_refresh_ms);
     options.instance_id = config.instance_id;
+    options.patterns = !sharded(config);
     ctx_.control_enabled = !config.control_channel.empty();
     subscriber_ = std::make_unique<RedisSubscriber>(
         shards_.front()->ioc.get_executor(), std::move(options), ctx_.metrics,
         [this](std::string_view channel, std::string_view payload) { on_redis_message(channel, payload); },
         [this](std::string_view payload) { control_->on_command(payload); },
         [this](bool subscribed) { on_redis_state(subscribed); });
+    if (sharded(config)) set_up_sharded();
     if (ctx_.control_enabled)
         control_ = std::make_unique<ControlChannel>(
             shards_, ctx_, *subscriber_,
@@ -103,7 +116,52 @@ Gateway::Gateway(const Config& config)
                                     std::chrono::milliseconds(config.redis_reconnect_max_ms)});
 }
 
+void Gateway::set_up_sharded() {
+    ShardedSubscriptions::Options options;
+    options.endpoint = config_.redis;
+    options.connect_timeout = std::chrono::milliseconds(config_.redis_connect_timeout_ms);
+    options.reconnect_min = std::chrono::milliseconds(config_.redis_reconnect_min_ms);
+    options.reconnect_max = std::chrono::milliseconds(config_.redis_reconnect_max_ms);
+    options.unsubscribe_delay = std::chrono::milliseconds(config_.redis_unsubscribe_delay_ms);
+    options.open_timeout = std::chrono::milliseconds(config_.handshake_timeout_ms / 2);
+    options.retention = StreamRetention{config_.resume_max_messages_per_user, std::chrono::seconds(config_.resume_window_s),
+                                        config_.max_message_bytes};
+    options.replay = replay_limits(config_);
+    options.cluster = !config_.cluster_seeds.empty();
+    ShardedSubscriptions::Routes routes;
+    routes.owner = [this](std::uint16_t slot) -> std::optional<RedisEndpoint> {
+        if (auto* cluster = subscriber_->cluster()) return cluster->primary_for(slot);
+        return subscriber_->node();
+    };
+    routes.primaries = [this] {
+        if (auto* cluster = subscriber_->cluster()) return cluster->primaries();
+        std::vector<RedisEndpoint> one;
+        if (auto node = subscriber_->node()) one.push_back(*node);
+        return one;
+    };
+    routes.command = [this](const std::vector<std::string>& args, RedisClient::ReplyHandler handler) {
+        subscriber_->command(args, std::move(handler));
+    };
+    ShardedSubscriptions::Sink sink;
+    sink.take = [this](std::string_view channel, std::string_view message, const StreamId& id, bool live) {
+        return intake_.take_from_stream(channel, message, id.text(), id.time(), live);
+    };
+    sink.deliver = [this](std::shared_ptr<const Delivery> d) {
+        if (batch_.empty()) asio::post(shards_.front()->ioc, [this] { hand_off_batch(); });
+        batch_.push_back(std::move(d));
+    };
+    sink.flush = [this] { hand_off_batch(); };
+    sharded_ = std::make_unique<ShardedSubscriptions>(shards_.front()->ioc.get_executor(), std::move(options),
+                                                      ctx_.metrics, std::move(routes), std::move(sink));
+    if (auto* cluster = subscriber_->cluster())
+        cluster->on_topology_read([this] { sharded_->routes_changed(/*reconnected=*/false); });
+    ctx_.user_streams = sharded_.get();
+    ctx_.metrics.sharded_enabled = true;
+}
+
 void Gateway::on_redis_state(bool subscribed) {
+    // The node may be another one now (a reconnect, a Sentinel failover): shard channels follow.
+    if (subscribed && sharded_) asio::post(shards_.front()->ioc, [this] { sharded_->routes_changed(/*reconnected=*/true); });
     if (!control_) {
         ctx_.redis_ready = subscribed;
         return;
@@ -132,6 +190,7 @@ void Gateway::run() {
         internal_listener_->start();
     }
     subscriber_->start();
+    if (sharded_) sharded_->start();
     if (jwks_) jwks_->start();
     wait_for_signal();
     wait_for_hangup();
@@ -292,6 +351,7 @@ void Gateway::close_sessions() {
     listener_->stop();
     if (internal_listener_) internal_listener_->stop();
     subscriber_->stop();
+    if (sharded_) sharded_->stop();
     hand_off_batch();  // messages read before the signal go out ahead of the closes
     ctx_.redis_ready = false;
     // Each socket writes what is already queued for it, then closes with 1001. Messages that

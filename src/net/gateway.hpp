@@ -18,6 +18,7 @@ class ControlChannel;
 class JwksFetcher;
 class Listener;
 class RedisSubscriber;
+class ShardedSubscriptions;
 
 class Gateway {
 public:
@@ -31,6 +32,8 @@ public:
 private:
     void on_redis_message(std::string_view channel, std::string_view payload);
     void on_redis_state(bool subscribed);
+    // Sharded mode: the shard-channel subscriptions, fed into the same intake and batches.
+    void set_up_sharded();
     void hand_off_batch();
     void wait_for_signal();
     void wait_for_hangup();
@@ -52,6 +55,7 @@ private:
     std::shared_ptr<Listener> listener_;
     std::shared_ptr<Listener> internal_listener_;  // null without internal_listen
     std::unique_ptr<RedisSubscriber> subscriber_;
+    std::unique_ptr<ShardedSubscriptions> sharded_;  // sharded mode only
     std::unique_ptr<ControlChannel> control_;  // null without a control channel
     boost::asio::signal_set signals_;
     boost::asio::signal_set hangup_;

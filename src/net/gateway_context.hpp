@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/auth_state.hpp"
+#include "net/user_streams.hpp"
 #include "wsgw/auth.hpp"
 #include "wsgw/client_address.hpp"
 #include "wsgw/connection_limits.hpp"
@@ -64,6 +65,9 @@ struct GatewayContext {
     AuthState auth_state;
     bool jwks_enabled = false;
     std::atomic<bool> jwks_loaded{false};
+    // Sharded mode: where an opening socket gets its user's subscription and backlog; null in
+    // patterns mode (the resume window and the per-thread cache serve instead).
+    UserStreams* user_streams = nullptr;
 };
 
 }  // namespace wsgw

@@ -31,6 +31,18 @@ std::shared_ptr<const Delivery> MessageIntake::take(std::string_view channel_nam
     return validated(std::move(*channel), channel_name, payload, now, /*on_arrival=*/true);
 }
 
+std::shared_ptr<const Delivery> MessageIntake::take_from_stream(std::string_view channel_name, std::string_view payload,
+                                                                std::string_view stream_id,
+                                                                std::chrono::system_clock::time_point added_at,
+                                                                bool count_received) {
+    auto channel = parse_channel(channel_name);
+    if (!channel) {
+        drop(DropReason::bad_channel, "channel name has the wrong shape or an invalid id", channel_name, payload);
+        return nullptr;
+    }
+    return validated(std::move(*channel), channel_name, payload, added_at, count_received, stream_id);
+}
+
 std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& kept) {
     Metrics::add(metrics_.messages_kept_raw_validated);
     Channel channel{kept.project_id.empty() ? ChannelKind::user : ChannelKind::project, kept.user_id,
@@ -45,8 +57,8 @@ std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& kept) {
 std::shared_ptr<const Delivery> MessageIntake::validated(Channel&& channel, std::string_view channel_name,
                                                          std::string_view payload,
                                                          std::chrono::system_clock::time_point received_at,
-                                                         bool on_arrival) {
-    auto result = validate_message(payload, channel, limits_, received_at);
+                                                         bool on_arrival, std::string_view given_id) {
+    auto result = validate_message(payload, channel, limits_, received_at, given_id);
     if (!result.ok()) {
         drop(result.rejection().reason, result.rejection().detail, channel_name, payload);
         return nullptr;

@@ -23,12 +23,21 @@ public:
 
     // Subscriber thread: null when the message is dropped.
     std::shared_ptr<const Delivery> take(std::string_view channel_name, std::string_view payload);
+    // Sharded mode, subscriber thread: a message of a user's stream (live, or read back), always
+    // validated at once (its user has a socket here). Its id is the stream id, and a message
+    // without a timestamp is stamped with the id's time, so every instance and every read
+    // renders the same frame. `count_received`: a live message, not one read back for a socket.
+    std::shared_ptr<const Delivery> take_from_stream(std::string_view channel_name, std::string_view payload,
+                                                     std::string_view stream_id,
+                                                     std::chrono::system_clock::time_point added_at,
+                                                     bool count_received);
     // Any shard's thread.
     std::shared_ptr<const Delivery> validate(const Delivery& kept) override;
 
 private:
     std::shared_ptr<const Delivery> validated(Channel&& channel, std::string_view channel_name, std::string_view payload,
-                                              std::chrono::system_clock::time_point received_at, bool on_arrival);
+                                              std::chrono::system_clock::time_point received_at, bool on_arrival,
+                                              std::string_view given_id = {});
     void drop(DropReason reason, std::string_view detail, std::string_view channel_name, std::string_view payload);
 
     MessageLimits limits_;

@@ -89,8 +89,11 @@ void RedisSubscriber::connect_to(const RedisEndpoint& endpoint) {
         return schedule_reconnect();
     }
     subscriptions_confirmed_ = 0;
-    subscriber_.command({"PSUBSCRIBE", std::string(kUserPattern), std::string(kProjectPattern)},
-                        [this](redisReply* r) { on_pubsub(r); }, /*subscription=*/true);
+    if (options_.patterns)
+        subscriber_.command({"PSUBSCRIBE", std::string(kUserPattern), std::string(kProjectPattern)},
+                            [this](redisReply* r) { on_pubsub(r); }, /*subscription=*/true);
+    else
+        subscriber_.command({"SUBSCRIBE", probe_channel_}, [this](redisReply* r) { on_pubsub(r); }, /*subscription=*/true);
     if (!options_.control_channel.empty())
         subscriber_.command({"SUBSCRIBE", options_.control_channel}, [this](redisReply* r) { on_pubsub(r); },
                             /*subscription=*/true);
@@ -112,10 +115,11 @@ void RedisSubscriber::on_pubsub(redisReply* reply) {
             return;  // another gateway's probe
         }
         on_message_(channel, text(reply->element[3]));
-    } else if (kind == "message" && is_string(reply->element[2])) {
-        if (on_control_) on_control_(text(reply->element[2]));
+    } else if (kind == "message" && is_string(reply->element[1]) && is_string(reply->element[2])) {
+        if (text(reply->element[1]) == probe_channel_) on_probe_received(text(reply->element[2]));
+        else if (on_control_) on_control_(text(reply->element[2]));
     } else if ((kind == "psubscribe" || kind == "subscribe") &&
-               ++subscriptions_confirmed_ == (options_.control_channel.empty() ? 2 : 3)) {
+               ++subscriptions_confirmed_ == (options_.patterns ? 2 : 1) + (options_.control_channel.empty() ? 0 : 1)) {
         subscriber_.mark_ready();
         attempt_ = 0;
         metrics_.redis_connected = 1;
@@ -128,7 +132,8 @@ void RedisSubscriber::on_pubsub(redisReply* reply) {
         last_node_ = node;
         metrics_.set_redis_node(node);
         log::info("redis_subscribed", {{"redis", RedisClient::endpoint_text(current_)},
-                                       {"patterns", std::string(kUserPattern) + " " + std::string(kProjectPattern)},
+                                       {"patterns", options_.patterns ? std::string(kUserPattern) + " " + std::string(kProjectPattern)
+                                                                      : std::string("none (sharded mode)")},
                                        {"control_channel", options_.control_channel}});
         set_subscribed(true);
         arm_probe();
@@ -202,6 +207,11 @@ void RedisSubscriber::command(const std::vector<std::string>& args, RedisClient:
         return;
     }
     commands_.command(args, std::move(handler));
+}
+
+std::optional<RedisEndpoint> RedisSubscriber::node() const {
+    if (!subscribed_) return std::nullopt;
+    return current_;
 }
 
 void RedisSubscriber::send_probe() {

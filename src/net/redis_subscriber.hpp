@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -48,6 +49,9 @@ public:
         std::vector<RedisEndpoint> cluster_seeds;  // non-empty: Redis Cluster (credentials from `endpoint`)
         std::chrono::milliseconds cluster_refresh{5000};
         std::string instance_id;  // ranks the cluster's nodes for this instance
+        // false (sharded mode): no pattern subscription; the probe travels on a plain channel of
+        // its own, and users' messages come through net/sharded_subscriptions.hpp.
+        bool patterns = true;
     };
     using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
     using OnControl = std::function<void(std::string_view payload)>;
@@ -66,6 +70,9 @@ public:
     // `handler` gets the reply, or null when the connection is lost or cannot be made. Handlers
     // run inside hiredis: they may send commands, nothing more.
     void command(const std::vector<std::string>& args, RedisClient::ReplyHandler handler);
+    // The node subscribed to, while subscribed; the cluster router with cluster seeds.
+    std::optional<RedisEndpoint> node() const;
+    ClusterRouter* cluster() const noexcept { return cluster_.get(); }
 
 private:
     void connect();

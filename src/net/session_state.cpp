@@ -10,6 +10,7 @@ namespace wsgw {
 
 SessionState::~SessionState() {
     shard.opening.erase(this);
+    if (stream_held_) ctx.user_streams->release(peer.identity.user_id);
     // A session destroyed without closing (its io_context went first) still leaves the registry.
     if (registered_) {
         shard.registry.remove(peer.identity.user_id, self_);
@@ -19,6 +20,7 @@ SessionState::~SessionState() {
 }
 
 void SessionState::open(Session& self, bool tls, const char* transport, std::function<void()> opened) {
+    if (ctx.user_streams) return open_from_stream(self, tls, transport, std::move(opened));
     // Until registration, opened_at_ holds when the wait for last_id began.
     const auto now = std::chrono::steady_clock::now();
     if (opened_at_ == std::chrono::steady_clock::time_point{}) opened_at_ = now;
@@ -39,6 +41,32 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
         });
         return;
     }
+    if (register_open(self, tls, transport, opened)) {
+        catch_up(shard, self, queue, peer, ctx.metrics);
+        opened();
+    }
+}
+
+void SessionState::open_from_stream(Session& self, bool tls, const char* transport, std::function<void()> opened) {
+    stream_held_ = true;
+    // The backlog comes back on the subscriber's thread once the user's shard channel is
+    // subscribed and its stream read; registering in a task posted from there puts this socket
+    // after every message the backlog holds and before every later one.
+    ctx.user_streams->open(
+        peer.identity.user_id, peer.last_id, peer.project_filter,
+        [this, keep = self.shared_from_this(), tls, transport, opened = std::move(opened)](StreamBacklog backlog) mutable {
+            auto& ioc = shard.ioc;
+            boost::asio::post(ioc, [this, keep = std::move(keep), tls, transport, opened = std::move(opened),
+                                    backlog = std::move(backlog)]() mutable {
+                if (register_open(*keep, tls, transport, opened)) {
+                    catch_up_from_stream(*keep, queue, peer, backlog, ctx.metrics);
+                    opened();
+                }
+            });
+        });
+}
+
+bool SessionState::register_open(Session& self, bool tls, const char* transport, const std::function<void()>& opened) {
     shard.opening.erase(this);
     self_ = &self;
     opened_at_ = std::chrono::steady_clock::now();
@@ -57,11 +85,11 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
     if (refused_at_open_ != 0) {
         opened();
         const auto why = static_cast<DisconnectReason>(refused_at_open_ - 1);
-        return self.close(close_code::revoked,
-                          why == DisconnectReason::revoked ? "token revoked" : "disconnected by the server", why, false);
+        self.close(close_code::revoked, why == DisconnectReason::revoked ? "token revoked" : "disconnected by the server",
+                   why, false);
+        return false;
     }
-    catch_up(shard, self, queue, peer, ctx.metrics);
-    opened();
+    return true;
 }
 
 bool SessionState::push(Session& self, OutboundPtr item) {
@@ -88,6 +116,11 @@ bool SessionState::push(Session& self, OutboundPtr item) {
 void SessionState::closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error,
                          const char* transport) {
     queue.drop_unsent();
+    if (stream_held_) {
+        // The user's subscription lingers from now, not from when this object goes.
+        stream_held_ = false;
+        ctx.user_streams->release(peer.identity.user_id);
+    }
     if (!registered_) return;
     registered_ = false;
     shard.registry.remove(peer.identity.user_id, &self);

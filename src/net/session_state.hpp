@@ -62,6 +62,11 @@ public:
     SendQueue queue;
 
 private:
+    // Sharded mode: registration waits for the user's subscription and stream read.
+    void open_from_stream(Session& self, bool tls, const char* transport, std::function<void()> opened);
+    // Registers, counts and logs the open; false when a refusal that came first closed it.
+    bool register_open(Session& self, bool tls, const char* transport, const std::function<void()>& opened);
+
     Session* self_ = nullptr;  // set by open()
     std::chrono::steady_clock::time_point opened_at_;
     bool registered_ = false;
@@ -69,6 +74,7 @@ private:
     // 1 + the DisconnectReason of a refusal that came before registration; 0: none. One byte in
     // what was padding: every idle socket carries it.
     std::uint8_t refused_at_open_ = 0;
+    bool stream_held_ = false;  // sharded mode: this socket counts toward its user's subscription
 };
 
 }  // namespace wsgw

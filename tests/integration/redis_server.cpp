@@ -109,6 +109,38 @@ long long RedisServer::publish(const std::string& channel, const std::string& pa
 
 std::string RedisServer::command(const std::string& cmd) const { return redis_command(port_, cmd); }
 
+std::string RedisServer::fcall_publish(const std::string& user, const std::string& channel,
+                                       const std::string& message) const {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!publisher_) publisher_ = connect(port_, password_);
+        if (!publisher_) return "ERR no connection";
+        const char* argv[] = {"FCALL", "wsgw_publish", "1", user.c_str(), channel.c_str(), message.c_str()};
+        const std::size_t lens[] = {5, 12, 1, user.size(), channel.size(), message.size()};
+        auto* r = static_cast<redisReply*>(redisCommandArgv(publisher_.get(), 6, argv, lens));
+        if (!r) {
+            publisher_.reset();
+            continue;
+        }
+        std::string out = r->str ? std::string(r->str, r->len) : "";
+        freeReplyObject(r);
+        return out;
+    }
+    return "ERR no connection";
+}
+
+std::string fcall_publish(std::uint16_t port, const std::string& user, const std::string& channel,
+                          const std::string& message) {
+    auto c = connect(port);
+    if (!c) return "ERR no connection";
+    const char* argv[] = {"FCALL", "wsgw_publish", "1", user.c_str(), channel.c_str(), message.c_str()};
+    const std::size_t lens[] = {5, 12, 1, user.size(), channel.size(), message.size()};
+    auto* r = static_cast<redisReply*>(redisCommandArgv(c.get(), 6, argv, lens));
+    if (!r) return "ERR no reply";
+    std::string out = r->str ? std::string(r->str, r->len) : "";
+    freeReplyObject(r);
+    return out;
+}
+
 std::string redis_command(std::uint16_t port, const std::string& cmd) {
     auto c = connect(port);
     if (!c) return "";

@@ -13,6 +13,9 @@ namespace wsgw::test {
 // Sends one command to the server (or sentinel) on `port`; the reply as text ("" on error or for
 // array replies).
 std::string redis_command(std::uint16_t port, const std::string& cmd);
+// FCALL wsgw_publish on the server on `port` (see RedisServer::fcall_publish).
+std::string fcall_publish(std::uint16_t port, const std::string& user, const std::string& channel,
+                          const std::string& message);
 
 class RedisServer {
 public:
@@ -29,6 +32,9 @@ public:
     long long publish(const std::string& channel, const std::string& payload) const;
     // Sends any command and returns the reply as text ("" on error).
     std::string command(const std::string& cmd) const;
+    // Sharded mode's publish: FCALL wsgw_publish 1 <user> <channel> <message>. The message id,
+    // or "ERR ..." as the server refused it.
+    std::string fcall_publish(const std::string& user, const std::string& channel, const std::string& message) const;
 
     // Requires a password from now on (CONFIG SET requirepass); this object keeps using it.
     void require_password(const std::string& password);

@@ -124,6 +124,7 @@ TEST(Docs, TheMetricsTableNamesEveryMetricAndNoOther) {
     wsgw::Metrics m;
     m.set_redis_node("redis:6379");  // shown only while subscribed
     m.jwks_enabled = true;            // the key set's metrics only with jwt_jwks_url
+    m.sharded_enabled = true;         // and sharded mode's only in it
     m.jwks_loaded_at_ms = 1;          // and its age once a set was loaded
     const auto text = wsgw::render_prometheus(m);
     auto table = section(read_source_file("docs/operations.md"), "## Metrics");

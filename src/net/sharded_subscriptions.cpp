@@ -1,0 +1,648 @@
+#include "net/sharded_subscriptions.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <set>
+#include <boost/asio/post.hpp>
+
+#include "net/logging.hpp"
+#include "net/redis_reply.hpp"
+#include "wsgw/backoff.hpp"
+#include "wsgw/channel.hpp"
+#include "wsgw/cluster_topology.hpp"
+
+namespace wsgw {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kChannelsPerCommand = 256;
+constexpr auto kTick = std::chrono::milliseconds(200);
+
+bool admits(std::string_view project_filter, const Delivery& d) {
+    return project_filter.empty() || d.project_id.empty() || d.project_id == project_filter;
+}
+
+}  // namespace
+
+ShardedSubscriptions::ShardedSubscriptions(asio::any_io_executor executor, Options options, Metrics& metrics,
+                                           Routes routes, Sink sink)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      routes_(std::move(routes)),
+      sink_(std::move(sink)),
+      library_(publish_library_source(options_.retention)),
+      retry_timer_(executor_),
+      tick_timer_(executor_),
+      rng_(std::random_device{}()) {}
+
+ShardedSubscriptions::~ShardedSubscriptions() { stop(); }
+
+void ShardedSubscriptions::start() {
+    stopped_ = false;
+    tick();
+}
+
+void ShardedSubscriptions::stop() {
+    stopped_ = true;
+    retry_timer_.cancel();
+    tick_timer_.cancel();
+    for (auto& [key, node] : nodes_)
+        if (node.link) node.link->close();
+    nodes_.clear();
+    for (auto& [key, link] : loading_) link->close();
+    loading_.clear();
+    metrics_.shard_subscriptions = 0;
+}
+
+std::size_t ShardedSubscriptions::read_count() const {
+    // MAXLEN ~ trims whole nodes of the stream: it may hold up to about a hundred entries more
+    // than asked. A read that fills this count is cut short, and answered with a resync.
+    return static_cast<std::size_t>(options_.retention.max_messages_per_user) + 128;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interest
+
+void ShardedSubscriptions::open(std::string user, std::string last_id, std::string project_filter,
+                                std::function<void(StreamBacklog)> done) {
+    asio::post(executor_, [this, user = std::move(user),
+                           waiter = Waiter{std::move(last_id), std::move(project_filter), std::move(done),
+                                           Clock::now() + options_.open_timeout}]() mutable {
+        open_here(std::move(user), std::move(waiter));
+    });
+}
+
+void ShardedSubscriptions::release(std::string user) {
+    asio::post(executor_, [this, user = std::move(user)] { release_here(user); });
+}
+
+void ShardedSubscriptions::open_here(std::string user, Waiter waiter) {
+    if (stopped_) return waiter.done(StreamBacklog{false, !waiter.last_id.empty(), {}});
+    auto& u = users_[user];
+    ++u.sockets;
+    if (u.sub == Sub::live) return read_for(user, std::move(waiter));
+    u.waiters.push_back(std::move(waiter));
+    if (u.sub == Sub::none) subscribe(user, u);
+}
+
+void ShardedSubscriptions::release_here(const std::string& user) {
+    auto it = users_.find(user);
+    if (it == users_.end() || it->second.sockets == 0) return;
+    if (--it->second.sockets == 0) it->second.linger_until = Clock::now() + options_.unsubscribe_delay;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscribing
+
+void ShardedSubscriptions::subscribe(const std::string& user, User& u) {
+    auto owner = routes_.owner(key_slot(user));
+    if (!owner) return arm_retry();  // no node known for the slot yet
+    auto& node = node_for(*owner);
+    u.node = RedisClient::endpoint_text(*owner);
+    u.sub = Sub::queued;
+    node.subscribe.push_back(user);
+    schedule_flush();
+}
+
+void ShardedSubscriptions::unsubscribe(const std::string& user, User& u) {
+    auto it = nodes_.find(u.node);
+    if (it != nodes_.end()) {
+        auto& node = it->second;
+        if (u.sub == Sub::queued)
+            std::erase(node.subscribe, user);
+        else if (u.sub == Sub::sent || u.sub == Sub::live)
+            node.unsubscribe.push_back(user);
+        schedule_flush();
+    }
+    set_live(u, false);
+    u.sub = Sub::none;
+    u.node.clear();
+}
+
+void ShardedSubscriptions::set_live(User& u, bool live) {
+    if ((u.sub == Sub::live) == live) return;
+    if (live) {
+        u.sub = Sub::live;
+        ++metrics_.shard_subscriptions;
+    } else if (u.sub == Sub::live) {
+        u.sub = Sub::none;
+        --metrics_.shard_subscriptions;
+    }
+}
+
+void ShardedSubscriptions::schedule_flush() {
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    asio::post(executor_, [this] {
+        flush_posted_ = false;
+        flush();
+    });
+}
+
+void ShardedSubscriptions::flush() {
+    if (stopped_) return;
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+        auto& [key, node] = *it;
+        if (!node.link) {
+            ++it;
+            continue;
+        }
+        if (!node.unsubscribe.empty()) {
+            std::vector<std::string> users = std::move(node.unsubscribe);
+            node.unsubscribe.clear();
+            if (options_.cluster)
+                std::stable_sort(users.begin(), users.end(),
+                                 [](const auto& a, const auto& b) { return key_slot(a) < key_slot(b); });
+            for (std::size_t i = 0; i < users.size();) {
+                std::vector<std::string> cmd{"SUNSUBSCRIBE"};
+                Sent sent{Sent::Kind::sunsubscribe, {}, 0};
+                const auto slot = key_slot(users[i]);
+                for (; i < users.size() && sent.users.size() < kChannelsPerCommand &&
+                       (!options_.cluster || key_slot(users[i]) == slot);
+                     ++i) {
+                    cmd.push_back(user_shard_channel(users[i]));
+                    sent.users.push_back(users[i]);
+                }
+                node.link->send(cmd);
+                node.sent.push_back(std::move(sent));
+                Metrics::add(metrics_.shard_unsubscribe_commands);
+            }
+        }
+        if (!node.subscribe.empty()) {
+            std::vector<std::string> users = std::move(node.subscribe);
+            node.subscribe.clear();
+            if (options_.cluster)
+                std::stable_sort(users.begin(), users.end(),
+                                 [](const auto& a, const auto& b) { return key_slot(a) < key_slot(b); });
+            for (std::size_t i = 0; i < users.size();) {
+                std::vector<std::string> cmd{"SSUBSCRIBE"};
+                Sent sent{Sent::Kind::ssubscribe, {}, 0};
+                const auto slot = key_slot(users[i]);
+                for (; i < users.size() && sent.users.size() < kChannelsPerCommand &&
+                       (!options_.cluster || key_slot(users[i]) == slot);
+                     ++i) {
+                    auto u = users_.find(users[i]);
+                    if (u == users_.end() || u->second.sub != Sub::queued || u->second.node != key) continue;
+                    u->second.sub = Sub::sent;
+                    cmd.push_back(user_shard_channel(users[i]));
+                    sent.users.push_back(users[i]);
+                }
+                if (sent.users.empty()) continue;
+                node.link->send(cmd);
+                node.sent.push_back(std::move(sent));
+                Metrics::add(metrics_.shard_subscribe_commands);
+            }
+        }
+        ++it;
+    }
+}
+
+ShardedSubscriptions::Node& ShardedSubscriptions::node_for(const RedisEndpoint& endpoint) {
+    const auto key = RedisClient::endpoint_text(endpoint);
+    auto [it, fresh] = nodes_.try_emplace(key);
+    auto& node = it->second;
+    if (fresh) {
+        node.endpoint = endpoint;
+        node.link = RespLink::create(
+            executor_, [this, key](redisReply* r) { on_node_reply(key, r); },
+            [this, key](const std::string& cause) { on_node_lost(key, cause); });
+        node.link->connect(endpoint, options_.connect_timeout);
+        // Loaded on every node linked to, before anything else: a primary that came up empty
+        // (a replaced node, a flushed one) has the library again before its users' messages.
+        node.link->send({"FUNCTION", "LOAD", "REPLACE", library_});
+        node.sent.push_back(Sent{Sent::Kind::function_load, {}, 0});
+    }
+    return node;
+}
+
+void ShardedSubscriptions::on_node_reply(const std::string& key, redisReply* r) {
+    auto it = nodes_.find(key);
+    if (it == nodes_.end()) return;
+    auto& node = it->second;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && is_string(r->element[0]) && is_string(r->element[1])) {
+        const auto kind = text(r->element[0]);
+        if (kind == "smessage" && is_string(r->element[2]))
+            return on_live_message(key, text(r->element[1]), text(r->element[2]));
+        const auto user = shard_channel_user(text(r->element[1]));
+        if (kind == "ssubscribe" || kind == "sunsubscribe") {
+            const auto want = kind == "ssubscribe" ? Sent::Kind::ssubscribe : Sent::Kind::sunsubscribe;
+            if (!node.sent.empty() && node.sent.front().kind == want &&
+                (want == Sent::Kind::ssubscribe || !user ||
+                 std::find(node.sent.front().users.begin(), node.sent.front().users.end(), *user) !=
+                     node.sent.front().users.end())) {
+                auto& sent = node.sent.front();
+                const bool last = ++sent.replies >= sent.users.size();
+                if (want == Sent::Kind::ssubscribe && user) on_confirmed(std::string(*user), key);
+                if (last) node.sent.pop_front();
+                return;
+            }
+            // Not an answer: Redis dropped the subscription itself (its slot moved away).
+            if (want == Sent::Kind::sunsubscribe && user) on_pushed_out(std::string(*user), key);
+            return;
+        }
+    }
+    if (node.sent.empty()) return;
+    Sent sent = std::move(node.sent.front());
+    node.sent.pop_front();
+    const bool error = r->type == REDIS_REPLY_ERROR;
+    switch (sent.kind) {
+        case Sent::Kind::function_load:
+            if (error) {
+                Metrics::add(metrics_.function_loads_failed);
+                log::error("redis_function_load_failed",
+                           {{"redis", key}, {"library", kPublishLibrary}, {"error", std::string(text(r))},
+                            {"hint", "sharded mode needs Redis 7 with FUNCTION and the permission to load it"}});
+            } else {
+                Metrics::add(metrics_.function_loads_ok);
+                log::debug("redis_function_loaded", {{"redis", key}, {"library", kPublishLibrary}});
+            }
+            return;
+        case Sent::Kind::ssubscribe:
+            // A MOVED (the slot is served elsewhere now), or a refusal: tried again on the slot's
+            // owner after the backoff.
+            log::warn("redis_shard_subscribe_refused",
+                      {{"redis", key}, {"channels", sent.users.size()}, {"error", error ? std::string(text(r)) : "unexpected reply"}});
+            for (const auto& name : sent.users) {
+                auto u = users_.find(name);
+                if (u == users_.end() || u->second.node != key || u->second.sub != Sub::sent) continue;
+                u->second.sub = Sub::none;
+                u->second.node.clear();
+                u->second.gap = u->second.hwm.has_value();
+            }
+            return arm_retry();
+        case Sent::Kind::sunsubscribe:
+            return;
+    }
+}
+
+void ShardedSubscriptions::on_node_lost(const std::string& key, const std::string& cause) {
+    auto it = nodes_.find(key);
+    if (it == nodes_.end()) return;
+    std::size_t affected = 0;
+    for (auto& [name, u] : users_) {
+        if (u.node != key || u.sub == Sub::none) continue;
+        set_live(u, false);
+        u.sub = Sub::none;
+        u.node.clear();
+        u.gap = u.hwm.has_value();
+        ++affected;
+    }
+    nodes_.erase(it);
+    log::warn("redis_shard_link_lost", {{"redis", key}, {"cause", cause}, {"users", affected}});
+    if (affected) arm_retry();
+}
+
+void ShardedSubscriptions::on_pushed_out(const std::string& user, const std::string& key) {
+    auto it = users_.find(user);
+    if (it == users_.end() || it->second.node != key || it->second.sub == Sub::none) return;
+    auto& u = it->second;
+    set_live(u, false);
+    u.sub = Sub::none;
+    u.node.clear();
+    u.gap = u.hwm.has_value();
+    log::info("redis_shard_channel_moved", {{"redis", key}, {"user", user}});
+    arm_retry();
+}
+
+void ShardedSubscriptions::on_confirmed(const std::string& user, const std::string& key) {
+    auto it = users_.find(user);
+    if (it == users_.end() || it->second.sub != Sub::sent || it->second.node != key) return;
+    auto& u = it->second;
+    set_live(u, true);
+    attempt_ = 0;
+    if (u.gap) fill_gap(user);
+    auto waiters = std::move(u.waiters);
+    u.waiters.clear();
+    for (auto& w : waiters) read_for(user, std::move(w));
+}
+
+void ShardedSubscriptions::arm_retry() {
+    if (retry_armed_ || stopped_) return;
+    retry_armed_ = true;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const auto delay = backoff_delay(attempt_++, options_.reconnect_min, options_.reconnect_max, unit(rng_));
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+        retry_armed_ = false;
+        if (ec || stopped_) return;
+        for (auto& [name, u] : users_)
+            if (u.sub == Sub::none && (u.sockets > 0 || !u.waiters.empty())) subscribe(name, u);
+    });
+}
+
+void ShardedSubscriptions::routes_changed(bool reconnected) {
+    if (stopped_) return;
+    // Users whose slot is served by another node now move there, and fill their gap.
+    for (auto& [name, u] : users_) {
+        if (u.sub == Sub::none) continue;
+        auto owner = routes_.owner(key_slot(name));
+        if (!owner || RedisClient::endpoint_text(*owner) == u.node) continue;
+        unsubscribe(name, u);
+        u.gap = u.hwm.has_value();
+        subscribe(name, u);
+    }
+    std::vector<std::string> primaries;
+    for (const auto& p : routes_.primaries()) primaries.push_back(RedisClient::endpoint_text(p));
+    std::sort(primaries.begin(), primaries.end());
+    if (!reconnected && primaries == primaries_loaded_) return;
+    primaries_loaded_ = primaries;
+    for (const auto& p : routes_.primaries()) load_library(p);
+}
+
+void ShardedSubscriptions::load_library(const RedisEndpoint& endpoint) {
+    const auto key = RedisClient::endpoint_text(endpoint);
+    if (loading_.count(key)) return;
+    auto done = [this, key](bool ok, const std::string& error) {
+        if (ok) {
+            Metrics::add(metrics_.function_loads_ok);
+            log::info("redis_function_loaded", {{"redis", key}, {"library", kPublishLibrary}});
+        } else {
+            Metrics::add(metrics_.function_loads_failed);
+            log::error("redis_function_load_failed",
+                       {{"redis", key}, {"library", kPublishLibrary}, {"error", error},
+                        {"hint", "sharded mode needs Redis 7 with FUNCTION and the permission to load it"}});
+        }
+        // Not from inside the link's own handler.
+        asio::post(executor_, [this, key] {
+            if (auto it = loading_.find(key); it != loading_.end()) {
+                it->second->close();
+                loading_.erase(it);
+            }
+        });
+    };
+    auto link = RespLink::create(
+        executor_,
+        [done](redisReply* r) {
+            if (r->type == REDIS_REPLY_ERROR) done(false, std::string(text(r)));
+            else done(true, "");
+        },
+        [done](const std::string& cause) { done(false, cause); });
+    loading_[key] = link;
+    link->connect(endpoint, options_.connect_timeout);
+    link->send({"FUNCTION", "LOAD", "REPLACE", library_});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+void ShardedSubscriptions::on_live_message(const std::string& key, std::string_view channel, std::string_view payload) {
+    const auto user = shard_channel_user(channel);
+    const auto live = parse_live_message(payload);
+    const auto id = live ? parse_stream_id(live->id) : std::nullopt;
+    if (!user || !id) {
+        metrics_.count_dropped(DropReason::bad_channel);
+        std::uint64_t suppressed = 0;
+        if (log_limiter_.allow(Clock::now(), suppressed) || suppressed)
+            log::warn("message_dropped", {{"reason", "bad_channel"},
+                                          {"detail", "a shard channel message without the form \"<stream id> <channel> <message>\""},
+                                          {"channel", safe_prefix(channel, 160)},
+                                          {"bytes", payload.size()},
+                                          {"suppressed_before", suppressed}});
+        return;
+    }
+    auto it = users_.find(std::string(*user));
+    if (it == users_.end() || it->second.sub != Sub::live || it->second.node != key) return;  // let go meanwhile
+    auto& u = it->second;
+    if (u.hwm && *id <= *u.hwm) return;  // already handed on (a gap fill or a read got there first)
+    const auto target = parse_channel(live->channel);
+    if (!target || target->user_id != *user) {
+        metrics_.count_dropped(DropReason::bad_channel);
+        u.hwm = *id;
+        return;
+    }
+    hand_off(u, *id, sink_.take(live->channel, live->message, *id, /*live=*/true));
+}
+
+void ShardedSubscriptions::hand_off(User& u, const StreamId& id, std::shared_ptr<const Delivery> d) {
+    u.hwm = id;
+    if (!d) return;
+    if (u.reads) u.recorded.emplace_back(id, d);
+    sink_.deliver(std::move(d));
+}
+
+std::optional<std::vector<ShardedSubscriptions::Entry>> ShardedSubscriptions::parse_entries(redisReply* r) {
+    if (!r || r->type != REDIS_REPLY_ARRAY) return std::nullopt;
+    std::vector<Entry> out;
+    out.reserve(r->elements);
+    for (std::size_t i = 0; i < r->elements; ++i) {
+        auto* e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !is_string(e->element[0]) ||
+            e->element[1]->type != REDIS_REPLY_ARRAY)
+            return std::nullopt;
+        auto id = parse_stream_id(text(e->element[0]));
+        if (!id) return std::nullopt;
+        Entry entry{*id, {}, {}};
+        auto* fields = e->element[1];
+        for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+            if (!is_string(fields->element[f]) || !is_string(fields->element[f + 1])) continue;
+            const auto name = text(fields->element[f]);
+            if (name == "c") entry.channel = text(fields->element[f + 1]);
+            else if (name == "m") entry.message = text(fields->element[f + 1]);
+        }
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+void ShardedSubscriptions::fill_gap(const std::string& user) {
+    auto& u = users_[user];
+    if (!u.hwm) return;
+    u.gap = false;
+    const auto from = "(" + u.hwm->text();
+    routes_.command({"XRANGE", user_stream_key(user), from, "+", "COUNT", std::to_string(read_count())},
+                    [this, user](redisReply* r) {
+                        auto entries = parse_entries(r);
+                        asio::post(executor_, [this, user, entries = std::move(entries)] {
+                            auto it = users_.find(user);
+                            if (it == users_.end()) return;
+                            auto& u = it->second;
+                            if (!entries) {
+                                metrics_.count_stream_read(StreamReadResult::failed);
+                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "gap"}});
+                                return;
+                            }
+                            metrics_.count_stream_read(StreamReadResult::gap);
+                            for (const auto& e : *entries)
+                                if (!u.hwm || e.id > *u.hwm)
+                                    hand_off(u, e.id, sink_.take(e.channel, e.message, e.id, /*live=*/true));
+                            sink_.flush();
+                        });
+                    });
+}
+
+void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
+    if (waiter.last_id.empty()) return read_latest(user, std::move(waiter), /*resync=*/false);
+    const auto last = parse_stream_id(waiter.last_id);
+    if (!last) return read_latest(user, std::move(waiter), /*resync=*/true);  // not an id of this mode
+    ++users_[user].reads;
+    const auto count = read_count();
+    // The arguments are built before the waiter moves into the handler.
+    std::vector<std::string> args{"XRANGE", user_stream_key(user), waiter.last_id, "+", "COUNT", std::to_string(count + 1)};
+    routes_.command(args, [this, user, last = *last, count, w = std::make_shared<Waiter>(std::move(waiter))](redisReply* r) {
+                        auto entries = parse_entries(r);
+                        asio::post(executor_, [this, user, last, count, w, entries = std::move(entries)]() mutable {
+                            auto& u = users_[user];
+                            --u.reads;
+                            if (!entries) {
+                                metrics_.count_stream_read(StreamReadResult::failed);
+                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "resume"}});
+                                return finish_read(user, *w, {}, std::nullopt, /*resync=*/true, /*resumed=*/false);
+                            }
+                            // Found only when the stream still starts at or before last_id (its
+                            // first entry read is last_id itself) and holds all that came after.
+                            if (entries->empty() || entries->front().id != last || entries->size() > count)
+                                return read_latest(user, std::move(*w), /*resync=*/true);
+                            metrics_.count_stream_read(StreamReadResult::resumed);
+                            const auto up_to = entries->back().id;
+                            entries->erase(entries->begin());
+                            finish_read(user, *w, *entries, up_to, /*resync=*/false, /*resumed=*/true);
+                        });
+                    });
+}
+
+void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, bool resync) {
+    ++users_[user].reads;
+    routes_.command({"XREVRANGE", user_stream_key(user), "+", "-", "COUNT", std::to_string(read_count())},
+                    [this, user, resync, w = std::make_shared<Waiter>(std::move(waiter))](redisReply* r) {
+                        auto entries = parse_entries(r);
+                        asio::post(executor_, [this, user, resync, w, entries = std::move(entries)]() mutable {
+                            auto& u = users_[user];
+                            --u.reads;
+                            if (!entries) {
+                                metrics_.count_stream_read(StreamReadResult::failed);
+                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "latest_state"}});
+                                return finish_read(user, *w, {}, std::nullopt, resync, /*resumed=*/false);
+                            }
+                            metrics_.count_stream_read(resync ? StreamReadResult::resync : StreamReadResult::latest);
+                            std::reverse(entries->begin(), entries->end());
+                            // An empty stream was read all the same: nothing came before now.
+                            const auto up_to = entries->empty() ? StreamId{} : entries->back().id;
+                            finish_read(user, *w, *entries, up_to, resync, /*resumed=*/false);
+                        });
+                    });
+}
+
+void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
+                                       std::optional<StreamId> read_up_to, bool resync, bool resumed) {
+    auto& u = users_[user];
+    // What the read holds past hwm has not reached the shards: it goes now, to the sockets
+    // already registered (its live copy, if it comes, is dropped). With no hwm yet, no socket of
+    // the user has registered since the subscription: the read sets where live delivery starts.
+    // A failed read (no read_up_to) leaves hwm as it was.
+    if (read_up_to) {
+        if (!u.hwm)
+            u.hwm = *read_up_to;
+        else
+            for (const auto& e : entries)
+                if (e.id > *u.hwm) hand_off(u, e.id, sink_.take(e.channel, e.message, e.id, /*live=*/true));
+    }
+    StreamBacklog backlog;
+    backlog.resumed = resumed;
+    backlog.resync = resync;
+    // Handed off after the read was taken, so not in it: the newest part of the backlog.
+    std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> later;
+    for (const auto& [id, d] : u.recorded)
+        if (!read_up_to || id > *read_up_to) later.emplace_back(id, d);
+    if (resumed) {
+        for (const auto& e : entries)
+            if (auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false); d && admits(waiter.project_filter, *d))
+                backlog.messages.push_back(std::move(d));
+        for (auto& [id, d] : later)
+            if (admits(waiter.project_filter, *d)) backlog.messages.push_back(d);
+    } else {
+        std::vector<Entry> all = entries;
+        backlog.messages = latest_state(user, all, waiter.project_filter);
+        if (!later.empty()) {
+            // The latest state after what was handed off meanwhile: rebuilt with those included.
+            LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
+            const auto now = Clock::now();
+            for (auto& d : backlog.messages)
+                cache.put(user, d->outbound.project_id, d, d->outbound.type == MessageType::project_completed, now);
+            for (auto& [id, d] : later) {
+                const auto type = d->outbound.type;
+                if (type == MessageType::project_progress || type == MessageType::project_completed)
+                    cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed, now);
+            }
+            backlog.messages = cache.get(user, {}, now);
+            std::erase_if(backlog.messages, [&](const auto& d) { return !admits(waiter.project_filter, *d); });
+        }
+    }
+    if (u.reads == 0) u.recorded.clear();
+    sink_.flush();
+    waiter.done(std::move(backlog));
+}
+
+std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(const std::string& user,
+                                                                                const std::vector<Entry>& entries,
+                                                                                std::string_view project_filter) {
+    // The cache's rules (newest per project, completed ones kept for less long), fed in stream
+    // order with each entry's age by the server's clock.
+    LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
+    const auto now = Clock::now();
+    const auto wall = std::chrono::system_clock::now();
+    for (const auto& e : entries) {
+        auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false);
+        if (!d) continue;
+        const auto type = d->outbound.type;
+        if (type != MessageType::project_progress && type != MessageType::project_completed) continue;
+        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - e.id.time());
+        cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed,
+                  now - std::chrono::duration_cast<Clock::duration>(age));
+    }
+    auto out = cache.get(user, {}, now);
+    std::erase_if(out, [&](const auto& d) { return !admits(project_filter, *d); });
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lingering and waiting
+
+void ShardedSubscriptions::tick() {
+    if (stopped_) return;
+    const auto now = Clock::now();
+    std::set<std::string> used;
+    for (auto it = users_.begin(); it != users_.end();) {
+        auto& [name, u] = *it;
+        // An opening socket whose user cannot be subscribed (its node is down) is not held
+        // forever: it registers with a resync and gets live messages once the node is back.
+        for (auto w = u.waiters.begin(); w != u.waiters.end();) {
+            if (now < w->deadline) {
+                ++w;
+                continue;
+            }
+            auto waiter = std::move(*w);
+            w = u.waiters.erase(w);
+            metrics_.count_stream_read(StreamReadResult::failed);
+            log::warn("redis_shard_subscribe_timeout", {{"user", name}, {"timeout_ms", options_.open_timeout.count()}});
+            waiter.done(StreamBacklog{false, true, {}});
+        }
+        if (u.sockets == 0 && u.waiters.empty() && u.reads == 0 && now >= u.linger_until) {
+            unsubscribe(name, u);
+            it = users_.erase(it);
+            continue;
+        }
+        if (u.sub != Sub::none) used.insert(u.node);
+        ++it;
+    }
+    // A node no user is on any more, with nothing in flight or queued, is let go.
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+        auto& node = it->second;
+        if (used.count(it->first) || !node.sent.empty() || !node.subscribe.empty() || !node.unsubscribe.empty()) {
+            ++it;
+            continue;
+        }
+        node.link->close();
+        it = nodes_.erase(it);
+    }
+    tick_timer_.expires_after(kTick);
+    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) tick();
+    });
+}
+
+}  // namespace wsgw

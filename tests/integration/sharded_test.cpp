@@ -1,0 +1,290 @@
+// Sharded mode (redis_pubsub_mode = sharded) on one real Redis 7: publishers call FCALL
+// wsgw_publish; each instance subscribes the shard channels of its own users only, and resume and
+// the latest state come from the users' streams, so they survive a restart of every instance.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "gateway_process.hpp"
+#include "redis_server.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+
+std::string numbered(int n) { return json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); }
+
+struct Got {
+    int seq = -1;
+    std::string id;
+    std::string type;
+    json payload;
+};
+
+Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
+    auto m = c.next(timeout);
+    if (!m) return {};
+    auto j = json::parse(*m);
+    Got g;
+    g.type = j.value("type", "");
+    g.id = j.value("id", "");
+    if (j.contains("payload")) g.payload = j["payload"];
+    if (g.payload.is_object() && g.payload.contains("seq")) g.seq = g.payload["seq"].get<int>();
+    return g;
+}
+
+// Every sample of wsgw_messages_received_total, summed.
+long long received(const GatewayProcess& gw) {
+    std::istringstream in(gw.get("/metrics").body);
+    long long sum = 0;
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with("wsgw_messages_received_total{")) sum += std::stoll(line.substr(line.rfind(' ') + 1));
+    return sum;
+}
+
+std::map<std::string, std::string> sharded_env(std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> env{{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
+                                           {"WSGW_THREADS", "2"},
+                                           {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
+                                           {"WSGW_REDIS_RECONNECT_MAX_MS", "300"}};
+    for (auto& [k, v] : extra) env[k] = v;
+    return env;
+}
+
+class ShardedTest : public ::testing::Test {
+protected:
+    std::string publish(const std::string& user, int n) { return redis_.fcall_publish(user, "user_noti:" + user, numbered(n)); }
+    // Waits until the function library is on the server (the first gateway loads it as it starts).
+    void library_loaded() {
+        ASSERT_TRUE(eventually([&] { return publish("probe-user", 0).find('-') != std::string::npos; }))
+            << "wsgw_publish never became callable";
+    }
+
+    RedisServer redis_;
+};
+
+TEST_F(ShardedTest, AnInstanceReceivesOnlyTheMessagesOfUsersWithASocketOnIt) {
+    GatewayProcess a(redis_.url(), sharded_env()), b(redis_.url(), sharded_env());
+    library_loaded();
+    const auto here = unique_user("sh"), elsewhere = unique_user("sh");
+    WsClient c;
+    ASSERT_TRUE(join(c, a.port(), here));
+    const auto a_before = received(a), b_before = received(b);
+    for (int i = 1; i <= 3; ++i) ASSERT_NE(publish(here, i).find('-'), std::string::npos);
+    for (int i = 1; i <= 5; ++i) ASSERT_NE(publish(elsewhere, i).find('-'), std::string::npos);
+    for (int i = 1; i <= 3; ++i) EXPECT_EQ(next_message(c).seq, i);
+    EXPECT_TRUE(c.silent_for(300ms));
+    EXPECT_EQ(received(a) - a_before, 3) << "only its own user's three";
+    EXPECT_EQ(received(b) - b_before, 0) << "an instance without sockets receives nothing";
+    EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 1);
+    EXPECT_EQ(b.metric("wsgw_shard_subscriptions"), 0);
+}
+
+TEST_F(ShardedTest, TheMessageIdIsTheStreamIdTheCallReturned) {
+    GatewayProcess a(redis_.url(), sharded_env());
+    library_loaded();
+    const auto user = unique_user("sh");
+    WsClient c;
+    ASSERT_TRUE(join(c, a.port(), user));
+    // Byte-identical twice: two ids all the same.
+    const auto first = redis_.fcall_publish(user, "user_noti:" + user, numbered(7));
+    const auto second = redis_.fcall_publish(user, "user_noti:" + user, numbered(7));
+    EXPECT_NE(first, second);
+    EXPECT_EQ(next_message(c).id, first);
+    EXPECT_EQ(next_message(c).id, second);
+}
+
+TEST_F(ShardedTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissed) {
+    GatewayProcess a(redis_.url(), sharded_env()), b(redis_.url(), sharded_env());
+    library_loaded();
+    const auto user = unique_user("sh");
+    std::string last_id;
+    {
+        WsClient on_a;
+        ASSERT_TRUE(join(on_a, a.port(), user));
+        for (int i = 1; i <= 5; ++i) publish(user, i);
+        for (int i = 1; i <= 5; ++i) {
+            auto g = next_message(on_a);
+            ASSERT_EQ(g.seq, i);
+            last_id = g.id;
+        }
+    }
+    for (int i = 6; i <= 12; ++i) publish(user, i);
+    WsClient on_b;
+    ASSERT_TRUE(on_b.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
+    for (int i = 6; i <= 12; ++i) EXPECT_EQ(next_message(on_b).seq, i) << "missed message " << i;
+    publish(user, 13);
+    EXPECT_EQ(next_message(on_b).seq, 13) << "live traffic follows";
+    EXPECT_TRUE(on_b.silent_for(300ms)) << "nothing twice";
+    EXPECT_EQ(b.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
+    EXPECT_EQ(b.metric("wsgw_stream_reads_total{result=\"resumed\"}"), 1);
+}
+
+TEST_F(ShardedTest, ResumesAfterEveryInstanceWasStoppedAndNewOnesStarted) {
+    const auto user = unique_user("sh");
+    std::string last_id;
+    {
+        GatewayProcess a(redis_.url(), sharded_env()), b(redis_.url(), sharded_env());
+        library_loaded();
+        WsClient c;
+        ASSERT_TRUE(join(c, a.port(), user));
+        for (int i = 1; i <= 3; ++i) publish(user, i);
+        for (int i = 1; i <= 3; ++i) last_id = next_message(c).id;
+        ASSERT_FALSE(last_id.empty());
+    }  // the whole fleet is gone
+    for (int i = 4; i <= 8; ++i) ASSERT_NE(publish(user, i).find('-'), std::string::npos);
+    GatewayProcess fresh(redis_.url(), sharded_env());
+    WsClient c;
+    ASSERT_TRUE(c.connect(fresh.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
+    for (int i = 4; i <= 8; ++i) EXPECT_EQ(next_message(c).seq, i) << "missed message " << i;
+    EXPECT_TRUE(c.silent_for(300ms));
+}
+
+TEST_F(ShardedTest, AnIdTheStreamNoLongerHoldsGetsAResyncAtOnceThenTheLatestState) {
+    GatewayProcess a(redis_.url(), sharded_env({{"WSGW_RESUME_WAIT_MS", "5000"}}));
+    library_loaded();
+    const auto user = unique_user("sh");
+    ASSERT_NE(redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 40)).find('-'), std::string::npos);
+    ASSERT_NE(redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 60)).find('-'), std::string::npos);
+    publish(user, 1);
+    for (const char* gone : {"1-0", "otherModeId"}) {
+        WsClient c;
+        const auto t0 = std::chrono::steady_clock::now();
+        ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_token(user) + "&last_id=" + gone));
+        auto first = next_message(c);
+        EXPECT_EQ(first.type, "resync") << gone;
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s) << "not after resume_wait_ms";
+        auto latest = next_message(c);
+        EXPECT_EQ(latest.type, "project_progress");
+        EXPECT_EQ(latest.payload.value("done", -1), 60) << "the latest progress of p1 only";
+        EXPECT_TRUE(c.silent_for(300ms));
+    }
+    EXPECT_EQ(a.metric("wsgw_resume_requests_total{outcome=\"miss\"}"), 2);
+}
+
+TEST_F(ShardedTest, AFreshSocketGetsTheLatestStateOfEachProjectFromTheStream) {
+    const auto user = unique_user("sh");
+    {
+        GatewayProcess loader(redis_.url(), sharded_env());
+        library_loaded();
+    }
+    // Published while no instance runs at all.
+    redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 10));
+    redis_.fcall_publish(user, "project:p2:" + user, progress("p2", 20));
+    redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 30));
+    publish(user, 1);
+    GatewayProcess a(redis_.url(), sharded_env());
+    WsClient c, filtered;
+    ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_token(user)));
+    std::map<std::string, int> latest;
+    for (int i = 0; i < 2; ++i) {
+        auto g = next_message(c);
+        ASSERT_EQ(g.type, "project_progress");
+        latest[g.payload["project_id"]] = g.payload["done"];
+    }
+    EXPECT_EQ(latest, (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
+    EXPECT_TRUE(c.silent_for(300ms)) << "a notification is no state";
+    ASSERT_TRUE(filtered.connect(a.port(), "/ws?token=" + make_token(user) + "&project_id=p2"));
+    EXPECT_EQ(next_message(filtered).payload.value("project_id", ""), "p2");
+    EXPECT_TRUE(filtered.silent_for(300ms));
+}
+
+TEST_F(ShardedTest, APublisherNamingAnotherUsersChannelOrABadOneIsRefusedAndNothingIsStored) {
+    GatewayProcess a(redis_.url(), sharded_env());
+    library_loaded();
+    const auto user = unique_user("sh");
+    for (const std::string& channel : std::vector<std::string>{"user_noti:someone-else", "project:p1:someone-else", "project::" + user,
+                                       "project:p1:" + user + ":x", "notifications:" + user, std::string("")}) {
+        const auto reply = redis_.fcall_publish(user, channel, numbered(1));
+        EXPECT_TRUE(reply.starts_with("ERR wsgw_publish")) << channel << " -> " << reply;
+    }
+    EXPECT_TRUE(redis_.fcall_publish("bad{user}", "user_noti:bad{user}", numbered(1)).starts_with("ERR wsgw_publish"));
+    EXPECT_TRUE(redis_.fcall_publish(user, "user_noti:" + user, std::string(70000, 'x')).starts_with("ERR wsgw_publish"))
+        << "larger than max_message_bytes";
+    EXPECT_EQ(redis_.command("EXISTS wsgw:{" + user + "}:stream"), "0") << "nothing stored";
+}
+
+TEST_F(ShardedTest, ASubscriptionIsReleasedAfterTheDelayAndAReconnectInsideItCostsNoCommand) {
+    GatewayProcess a(redis_.url(), sharded_env({{"WSGW_REDIS_UNSUBSCRIBE_DELAY_MS", "1500"}}));
+    library_loaded();
+    const auto user = unique_user("sh");
+    {
+        WsClient c;
+        ASSERT_TRUE(join(c, a.port(), user));
+        EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 1);
+    }
+    const auto subscribes = a.metric("wsgw_shard_subscribe_commands_total");
+    {
+        WsClient again;  // back within the delay
+        ASSERT_TRUE(join(again, a.port(), user));
+        EXPECT_EQ(a.metric("wsgw_shard_subscribe_commands_total"), subscribes) << "no new SSUBSCRIBE";
+    }
+    EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 1) << "still lingering";
+    EXPECT_TRUE(eventually([&] { return a.metric("wsgw_shard_subscriptions") == 0; }, 5s)) << a.log();
+    EXPECT_GE(a.metric("wsgw_shard_unsubscribe_commands_total"), 1);
+    const auto before = received(a);
+    publish(user, 1);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(received(a), before) << "nothing arrives once unsubscribed";
+}
+
+// A reconnect while messages keep coming: every message arrives exactly once, in order, across
+// the disconnect, the move to another instance and the seam between the stream read and live.
+TEST_F(ShardedTest, ResumingUnderASteadyPublisherLosesAndDoublesNothing) {
+    GatewayProcess a(redis_.url(), sharded_env({{"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"},
+                                                {"WSGW_SEND_QUEUE_MAX_MESSAGES", "4096"}})),
+        b(redis_.url(), sharded_env({{"WSGW_RESUME_MAX_MESSAGES_PER_USER", "4096"}, {"WSGW_SEND_QUEUE_MAX_MESSAGES", "4096"}}));
+    library_loaded();
+    const auto user = unique_user("sh");
+    constexpr int kTotal = 2000;
+    WsClient first;
+    ASSERT_TRUE(join(first, a.port(), user));
+    std::atomic<bool> stop{false};
+    std::thread publisher([&, port = redis_.port()] {
+        for (int i = 1; i <= kTotal && !stop; ++i) {
+            fcall_publish(port, user, "user_noti:" + user, numbered(i));
+            if (i % 50 == 0) std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<int> seen;
+    std::string last_id;
+    while (seen.size() < 500) {
+        auto g = next_message(first, 5s);
+        if (g.seq < 0) break;
+        seen.push_back(g.seq);
+        last_id = g.id;
+    }
+    first.close();
+    WsClient second;
+    bool connected = second.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id);
+    while (connected && seen.size() < static_cast<std::size_t>(kTotal)) {
+        auto g = next_message(second, 5s);
+        EXPECT_NE(g.type, "resync") << "the stream lost last id " << last_id;
+        if (g.seq < 0) break;
+        seen.push_back(g.seq);
+    }
+    stop = true;
+    publisher.join();
+    ASSERT_TRUE(connected);
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal));
+    for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[i], i + 1) << "at position " << i;
+}
+
+TEST(ShardedSetupTest, ARedisThatRefusesTheFunctionLibraryIsNamedInTheLog) {
+    RedisServer old_style(0, "--rename-command FUNCTION \"\"");  // as a Redis without functions answers
+    GatewayProcess a(old_style.url(), sharded_env());
+    EXPECT_TRUE(eventually([&] { return a.metric("wsgw_function_loads_total{result=\"failed\"}") >= 1; })) << a.log();
+    EXPECT_NE(a.log().find("\"event\":\"redis_function_load_failed\""), std::string::npos);
+    EXPECT_NE(a.log().find("Redis 7"), std::string::npos) << "the hint says what is needed";
+}
+
+}  // namespace
+}  // namespace wsgw::test
