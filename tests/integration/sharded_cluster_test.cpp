@@ -1,0 +1,153 @@
+// Sharded mode on a real Redis Cluster of three primaries and three replicas: each user's shard
+// channel is subscribed on the primary that owns the user's slot, an instance receives only its
+// own users' messages, and a primary failover loses nothing the replicated stream holds.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "gateway_process.hpp"
+#include "redis_cluster.hpp"
+#include "test_support.hpp"
+#include "ws_client.hpp"
+
+namespace wsgw::test {
+namespace {
+
+using json = nlohmann::json;
+
+std::string numbered(int n) { return json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); }
+
+std::map<std::string, std::string> sharded_cluster_env(const RedisCluster& cluster) {
+    return {{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
+            {"WSGW_REDIS_CLUSTER_NODES", cluster.seeds()},
+            {"WSGW_REDIS_CLUSTER_REFRESH_MS", "500"},
+            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
+            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"},
+            {"WSGW_REDIS_CONNECT_TIMEOUT_MS", "1000"},
+            {"WSGW_REDIS_PROBE_INTERVAL_MS", "300"},
+            {"WSGW_REDIS_PROBE_TIMEOUT_MS", "500"}};
+}
+
+// FCALL on the primary that owns the user's slot now (one MOVED followed); the id, or the error.
+std::string publish(RedisCluster& cluster, const std::string& user, int n) {
+    const auto topology = cluster.topology();
+    const auto* owner = topology.slot_owner(key_slot(user));
+    if (!owner) return "ERR no owner";
+    auto reply = fcall_publish(owner->port, user, "user_noti:" + user, numbered(n));
+    if (reply.starts_with("MOVED")) {
+        const auto to = parse_redirect(reply);
+        if (to) reply = fcall_publish(to->second, user, "user_noti:" + user, numbered(n));
+    }
+    return reply;
+}
+
+long long received(const GatewayProcess& gw) {
+    std::istringstream in(gw.get("/metrics").body);
+    long long sum = 0;
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with("wsgw_messages_received_total{")) sum += std::stoll(line.substr(line.rfind(' ') + 1));
+    return sum;
+}
+
+int next_seq(WsClient& c, std::chrono::milliseconds timeout = 5s) {
+    auto m = c.next(timeout);
+    if (!m) return -1;
+    auto j = json::parse(*m);
+    return j["type"] == "notification" ? j["payload"]["seq"].get<int>() : -2;
+}
+
+// One fresh user whose slot each primary owns.
+std::vector<std::string> a_user_per_primary(const ClusterTopology& topology) {
+    std::map<std::uint16_t, std::string> by_port;
+    for (int i = 0; by_port.size() < 3 && i < 10'000; ++i) {
+        auto user = unique_user("shc");
+        if (const auto* owner = topology.slot_owner(key_slot(user)); owner && !by_port.count(owner->port))
+            by_port[owner->port] = user;
+    }
+    std::vector<std::string> users;
+    for (auto& [port, user] : by_port) users.push_back(user);
+    return users;
+}
+
+bool callable(RedisCluster& cluster) {
+    // Every primary has the library once the gateway has read the topology.
+    for (const auto& user : a_user_per_primary(cluster.topology()))
+        if (publish(cluster, user, 0).find('-') == std::string::npos) return false;
+    return true;
+}
+
+TEST(ShardedClusterTest, DeliversForUsersOnEveryPrimaryAndAnInstanceReceivesOnlyItsOwn) {
+    RedisCluster cluster;
+    GatewayProcess a("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+    GatewayProcess b("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+    ASSERT_TRUE(eventually([&] { return callable(cluster); }, 10s)) << "the library is not on every primary\n" << a.log();
+    const auto users = a_user_per_primary(cluster.topology());
+    ASSERT_EQ(users.size(), 3u);
+    std::vector<std::unique_ptr<WsClient>> clients;
+    for (const auto& user : users) {
+        clients.push_back(std::make_unique<WsClient>());
+        ASSERT_TRUE(join(*clients.back(), a.port(), user));
+    }
+    const auto a_before = received(a), b_before = received(b);
+    for (int i = 1; i <= 3; ++i)
+        for (const auto& user : users) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
+    for (auto& c : clients)
+        for (int i = 1; i <= 3; ++i) EXPECT_EQ(next_seq(*c), i);
+    EXPECT_EQ(received(a) - a_before, 9);
+    EXPECT_EQ(received(b) - b_before, 0) << "an instance with none of these users receives none of their messages";
+    EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 3);
+    EXPECT_GE(a.metric("wsgw_shard_subscribe_commands_total"), 3) << "one slot per SSUBSCRIBE in a cluster";
+}
+
+TEST(ShardedClusterTest, APrimaryFailoverLosesNothingTheReplicatedStreamHolds) {
+    RedisCluster cluster;
+    GatewayProcess a("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+    GatewayProcess b("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+    ASSERT_TRUE(eventually([&] { return callable(cluster); }, 10s)) << a.log();
+    const auto user = a_user_per_primary(cluster.topology()).front();
+    const auto topology = cluster.topology();
+    const auto* owner = topology.slot_owner(key_slot(user));
+    ASSERT_TRUE(owner);
+    std::uint16_t replica_port = 0;
+    for (const auto& n : topology.nodes)
+        if (n.primary_id == owner->id) replica_port = n.port;
+    ASSERT_NE(replica_port, 0);
+
+    WsClient live;
+    ASSERT_TRUE(join(live, a.port(), user));
+    std::string last_id;
+    {
+        WsClient leaving;
+        ASSERT_TRUE(join(leaving, b.port(), user));
+        for (int i = 1; i <= 3; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
+        for (int i = 1; i <= 3; ++i) {
+            auto m = leaving.next(5s);
+            ASSERT_TRUE(m);
+            last_id = json::parse(*m)["id"];
+        }
+        for (int i = 1; i <= 3; ++i) EXPECT_EQ(next_seq(live), i);
+    }
+    // The replica takes over (its stream copy is in sync: a manual failover waits for that).
+    ASSERT_EQ(cluster.node_on(replica_port).command("CLUSTER FAILOVER"), "OK");
+    ASSERT_TRUE(eventually(
+        [&] { return cluster.node_on(replica_port).command("INFO replication").find("role:master") != std::string::npos; },
+        20s));
+    for (int i = 4; i <= 8; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos) << i;
+
+    // The socket that stayed follows the slot to its new owner, and the gap is read from the stream.
+    for (int i = 4; i <= 8; ++i) EXPECT_EQ(next_seq(live, 10s), i) << a.log();
+    // A socket that left before the failover resumes on the other instance from the new primary.
+    WsClient back;
+    ASSERT_TRUE(back.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
+    for (int i = 4; i <= 8; ++i) EXPECT_EQ(next_seq(back), i) << b.log();
+    ASSERT_NE(publish(cluster, user, 9).find('-'), std::string::npos);
+    EXPECT_EQ(next_seq(live), 9);
+    EXPECT_EQ(next_seq(back), 9);
+    EXPECT_TRUE(live.silent_for(300ms)) << "nothing twice";
+    EXPECT_TRUE(back.silent_for(300ms)) << "nothing twice";
+}
+
+}  // namespace
+}  // namespace wsgw::test
