@@ -173,7 +173,11 @@ void Gateway::on_redis_state(bool subscribed) {
     });
 }
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+    // Sessions still held by the io_contexts go after the subscriptions do: they must not
+    // release their user into a room that is gone.
+    ctx_.user_streams = nullptr;
+}
 
 void Gateway::run() {
     auto local = listener_->local_endpoint();

@@ -66,7 +66,8 @@ struct GatewayContext {
     bool jwks_enabled = false;
     std::atomic<bool> jwks_loaded{false};
     // Sharded mode: where an opening socket gets its user's subscription and backlog; null in
-    // patterns mode (the resume window and the per-thread cache serve instead).
+    // patterns mode (the resume window and the per-thread cache serve instead). Set before the
+    // threads start and cleared after they have ended.
     UserStreams* user_streams = nullptr;
 };
 

@@ -10,7 +10,7 @@ namespace wsgw {
 
 SessionState::~SessionState() {
     shard.opening.erase(this);
-    if (stream_held_) ctx.user_streams->release(peer.identity.user_id);
+    if (stream_held_ && ctx.user_streams) ctx.user_streams->release(peer.identity.user_id);
     // A session destroyed without closing (its io_context went first) still leaves the registry.
     if (registered_) {
         shard.registry.remove(peer.identity.user_id, self_);
@@ -116,7 +116,7 @@ bool SessionState::push(Session& self, OutboundPtr item) {
 void SessionState::closed(Session& self, std::uint16_t code, DisconnectReason why, const std::string& error,
                          const char* transport) {
     queue.drop_unsent();
-    if (stream_held_) {
+    if (stream_held_ && ctx.user_streams) {
         // The user's subscription lingers from now, not from when this object goes.
         stream_held_ = false;
         ctx.user_streams->release(peer.identity.user_id);

@@ -237,6 +237,42 @@ std::map<std::string, std::string> sentinel_env(const Sentinel& sentinel) {
             {"WSGW_REDIS_RECONNECT_MAX_MS", "500"}};
 }
 
+// Sharded mode behind Sentinel: the shard channels follow the master, and what was published
+// on the new master before they got there is read from the replicated stream.
+TEST(ResilienceTest, ShardedModeFollowsASentinelFailoverAndLosesNothing) {
+    SentinelGroup group;
+    ASSERT_TRUE(group.synced()) << "the replica never synced";
+    auto [master, replica, sentinel] = group.parts();
+    auto env = sentinel_env(sentinel);
+    env["WSGW_REDIS_PUBSUB_MODE"] = "sharded";
+    GatewayProcess gw("redis://127.0.0.1:1/0", env);
+    const auto user = unique_user("shs");
+    auto note = [](int n) { return nlohmann::json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); };
+    auto seq = [](WsClient& c) {
+        auto m = c.next(10s);
+        return m ? nlohmann::json::parse(*m)["payload"].value("seq", -1) : -1;
+    };
+    WsClient c;
+    ASSERT_TRUE(join(c, gw.port(), user));
+    ASSERT_TRUE(eventually([&] { return master.fcall_publish(user, "user_noti:" + user, note(1)).find('-') != std::string::npos; }))
+        << gw.log();
+    EXPECT_EQ(seq(c), 1);
+    // The library and the stream reach the replica (its first full sync waits a few seconds).
+    ASSERT_TRUE(eventually([&] { return master.command("WAIT 1 1000") == "1"; }, 20s)) << "the replica never caught up";
+
+    ASSERT_TRUE(eventually([&] { return sentinel.command("SENTINEL FAILOVER wsgw") == "OK"; }, 20s));
+    ASSERT_TRUE(eventually([&] { return replica.command("INFO replication").find("role:master") != std::string::npos; }, 20s));
+    // Published on the new master at once, before the gateway has heard of the failover.
+    for (int i = 2; i <= 4; ++i) {
+        const auto reply = replica.fcall_publish(user, "user_noti:" + user, note(i));
+        ASSERT_NE(reply.find('-'), std::string::npos) << reply;
+    }
+    for (int i = 2; i <= 4; ++i) EXPECT_EQ(seq(c), i) << gw.log();
+    ASSERT_NE(replica.fcall_publish(user, "user_noti:" + user, note(5)).find('-'), std::string::npos);
+    EXPECT_EQ(seq(c), 5);
+    EXPECT_TRUE(c.silent_for(300ms)) << "nothing twice";
+}
+
 TEST(ResilienceTest, SentinelWatchIsSetUpAgainWhenItsConnectionDropsAndStillCatchesAFailover) {
     SentinelGroup group;
     ASSERT_TRUE(group.synced()) << "the replica never synced";

@@ -138,6 +138,7 @@ TEST(ShardedClusterTest, APrimaryFailoverLosesNothingTheReplicatedStreamHolds) {
 
     // The socket that stayed follows the slot to its new owner, and the gap is read from the stream.
     for (int i = 4; i <= 8; ++i) EXPECT_EQ(next_seq(live, 10s), i) << a.log();
+    EXPECT_GE(a.metric("wsgw_stream_reads_total{result=\"gap\"}"), 1) << "the move read the stream from the last id";
     // A socket that left before the failover resumes on the other instance from the new primary.
     WsClient back;
     ASSERT_TRUE(back.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
