@@ -17,14 +17,13 @@ ClusterRouter::ClusterRouter(asio::any_io_executor executor, Options options, Me
       events_(std::move(events)),
       choice_(options_.instance_id),
       query_(executor_, nullptr),
-      keyed_(executor_, [](const std::string& cause) { log::debug("redis_keyed_connection_lost", {{"cause", cause}}); }),
       refresh_timer_(executor_) {}
 
 void ClusterRouter::stop() {
     subscribed_ = false;
     refresh_timer_.cancel();
     ++discovery_generation_;
-    keyed_.close();
+    keyed_.clear();
     query_.close();
 }
 
@@ -41,7 +40,7 @@ void ClusterRouter::subscription_lost() {
     subscribed_ = false;
 }
 
-void ClusterRouter::reset_commands() { keyed_.close(); }
+void ClusterRouter::reset_commands() { keyed_.clear(); }
 
 void ClusterRouter::discover(bool refresh) {
     discovery_ = choice_.ask_order(topology_ ? &*topology_ : nullptr, options_.seeds, options_.endpoint,
@@ -145,31 +144,38 @@ void ClusterRouter::keyed_command(std::vector<std::string> args, RedisClient::Re
         const auto* owner = topology_ && args.size() > 1 ? topology_->slot_owner(key_slot(args[1])) : nullptr;
         if (owner) target = with_address(options_.endpoint, owner->host, owner->port);
     }
-    if (!keyed_.active() || !same_address(*target, keyed_endpoint_)) {
+    const auto key = RedisClient::endpoint_text(*target);
+    auto& keyed = keyed_[key];
+    if (!keyed.client)
+        keyed.client = std::make_unique<RedisClient>(executor_, [](const std::string& cause) {
+            log::debug("redis_keyed_connection_lost", {{"cause", cause}});
+        });
+    if (!keyed.client->active()) {
         std::string error;
-        if (!keyed_.connect(*target, options_.connect_timeout, error)) {
-            log::warn("redis_commands_unavailable", {{"redis", RedisClient::endpoint_text(*target)}, {"cause", error}});
+        if (!keyed.client->connect(*target, options_.connect_timeout, error)) {
+            log::warn("redis_commands_unavailable", {{"redis", key}, {"cause", error}});
             if (handler) handler(nullptr);
             return;
         }
-        keyed_.mark_ready();  // each command has its own deadline instead
-        keyed_endpoint_ = *target;
-        ++keyed_generation_;
+        keyed.client->mark_ready();  // each command has its own deadline instead
+        ++keyed.generation;
     }
     // A primary that stopped answering must not leave the caller waiting for ever.
     auto deadline = std::make_shared<asio::steady_timer>(executor_, options_.connect_timeout);
-    deadline->async_wait([this, generation = keyed_generation_](const boost::system::error_code& ec) {
-        if (!ec && generation == keyed_generation_) keyed_.fail("no reply within the connect timeout");
+    deadline->async_wait([this, key, generation = keyed.generation](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (auto it = keyed_.find(key); it != keyed_.end() && it->second.generation == generation && it->second.client)
+            it->second.client->fail("no reply within the connect timeout");
     });
-    if (asking) keyed_.command({"ASKING"}, nullptr);
+    if (asking) keyed.client->command({"ASKING"}, nullptr);
     auto sent = args;
-    keyed_.command(sent, [this, args = std::move(args), handler = std::move(handler), deadline,
-                          redirected](redisReply* r) mutable {
+    keyed.client->command(sent, [this, args = std::move(args), handler = std::move(handler), deadline, redirected,
+                                 host = target->host](redisReply* r) mutable {
         deadline->cancel();
         if (r && r->type == REDIS_REPLY_ERROR && !redirected) {
             if (auto to = parse_redirect(text(r))) {
                 // The topology was stale (a failover, a resharding): once to where the cluster says.
-                RedisEndpoint ep = with_address(options_.endpoint, to->first.empty() ? keyed_endpoint_.host : to->first,
+                RedisEndpoint ep = with_address(options_.endpoint, to->first.empty() ? host : to->first,
                                                 to->second);
                 bool ask = text(r).starts_with("ASK");
                 log::info("redis_cluster_redirect", {{"to", RedisClient::endpoint_text(ep)}, {"kind", ask ? "ASK" : "MOVED"}});

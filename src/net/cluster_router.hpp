@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string>
@@ -79,9 +81,14 @@ private:
     RedisNodeEvents events_;
     ClusterNodeChoice choice_;
     RedisClient query_;  // one question at a time to a cluster node
-    RedisClient keyed_;  // to the primary of the last command's key
-    RedisEndpoint keyed_endpoint_;
-    std::uint64_t keyed_generation_ = 0;
+    // One connection per primary that keyed commands went to: commands for keys on different
+    // primaries (stream reads of users spread over the cluster) run side by side, and none is
+    // cut short by a connection moving to another primary.
+    struct Keyed {
+        std::unique_ptr<RedisClient> client;
+        std::uint64_t generation = 0;
+    };
+    std::map<std::string, Keyed> keyed_;  // by endpoint text
     boost::asio::steady_timer refresh_timer_;
     std::optional<ClusterTopology> topology_;
     std::optional<SlotMove> moved_;  // the last MOVED, until a topology read agrees with it

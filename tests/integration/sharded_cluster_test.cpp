@@ -93,12 +93,33 @@ TEST(ShardedClusterTest, DeliversForUsersOnEveryPrimaryAndAnInstanceReceivesOnly
     const auto a_before = received(a), b_before = received(b);
     for (int i = 1; i <= 3; ++i)
         for (const auto& user : users) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
-    for (auto& c : clients)
-        for (int i = 1; i <= 3; ++i) EXPECT_EQ(next_seq(*c), i);
+    std::vector<std::string> last_ids;
+    for (auto& c : clients) {
+        for (int i = 1; i <= 3; ++i) {
+            auto m = c->next(5s);
+            ASSERT_TRUE(m);
+            auto j = json::parse(*m);
+            EXPECT_EQ(j["payload"]["seq"], i);
+            if (i == 3) last_ids.push_back(j["id"]);
+        }
+    }
     EXPECT_EQ(received(a) - a_before, 9);
     EXPECT_EQ(received(b) - b_before, 0) << "an instance with none of these users receives none of their messages";
     EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 3);
     EXPECT_GE(a.metric("wsgw_shard_subscribe_commands_total"), 3) << "one slot per SSUBSCRIBE in a cluster";
+
+    // All three come back at once on the other instance: their stream reads, on three primaries,
+    // run side by side.
+    clients.clear();
+    for (const auto& user : users)
+        for (int i = 4; i <= 5; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
+    for (std::size_t k = 0; k < users.size(); ++k) {
+        clients.push_back(std::make_unique<WsClient>());
+        ASSERT_TRUE(clients.back()->connect(b.port(), "/ws?token=" + make_token(users[k]) + "&last_id=" + last_ids[k]));
+    }
+    for (auto& c : clients)
+        for (int i = 4; i <= 5; ++i) EXPECT_EQ(next_seq(*c), i) << b.log();
+    EXPECT_EQ(b.metric("wsgw_stream_reads_total{result=\"resumed\"}"), 3);
 }
 
 TEST(ShardedClusterTest, APrimaryFailoverLosesNothingTheReplicatedStreamHolds) {
