@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 #include <boost/asio/post.hpp>
 
 #include "net/logging.hpp"
@@ -144,61 +145,46 @@ void ShardedSubscriptions::schedule_flush() {
     });
 }
 
+std::vector<std::vector<std::string>> ShardedSubscriptions::batches(std::vector<std::string> users) const {
+    // In a cluster, Redis refuses shard channels of several slots in one command.
+    if (options_.cluster)
+        std::stable_sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return key_slot(a) < key_slot(b); });
+    std::vector<std::vector<std::string>> out;
+    for (auto& user : users) {
+        if (out.empty() || out.back().size() >= kChannelsPerCommand ||
+            (options_.cluster && key_slot(out.back().front()) != key_slot(user)))
+            out.emplace_back();
+        out.back().push_back(std::move(user));
+    }
+    return out;
+}
+
+void ShardedSubscriptions::send(Node& node, Sent::Kind kind, std::vector<std::string> users) {
+    std::vector<std::string> cmd{kind == Sent::Kind::ssubscribe ? "SSUBSCRIBE" : "SUNSUBSCRIBE"};
+    for (const auto& user : users) cmd.push_back(user_shard_channel(user));
+    node.link->send(cmd);
+    node.sent.push_back(Sent{kind, std::move(users), 0});
+    Metrics::add(kind == Sent::Kind::ssubscribe ? metrics_.shard_subscribe_commands : metrics_.shard_unsubscribe_commands);
+}
+
 void ShardedSubscriptions::flush() {
     if (stopped_) return;
-    for (auto it = nodes_.begin(); it != nodes_.end();) {
-        auto& [key, node] = *it;
-        if (!node.link) {
-            ++it;
-            continue;
-        }
+    for (auto& [key, node] : nodes_) {
+        if (!node.link) continue;
         if (!node.unsubscribe.empty()) {
-            std::vector<std::string> users = std::move(node.unsubscribe);
-            node.unsubscribe.clear();
-            if (options_.cluster)
-                std::stable_sort(users.begin(), users.end(),
-                                 [](const auto& a, const auto& b) { return key_slot(a) < key_slot(b); });
-            for (std::size_t i = 0; i < users.size();) {
-                std::vector<std::string> cmd{"SUNSUBSCRIBE"};
-                Sent sent{Sent::Kind::sunsubscribe, {}, 0};
-                const auto slot = key_slot(users[i]);
-                for (; i < users.size() && sent.users.size() < kChannelsPerCommand &&
-                       (!options_.cluster || key_slot(users[i]) == slot);
-                     ++i) {
-                    cmd.push_back(user_shard_channel(users[i]));
-                    sent.users.push_back(users[i]);
-                }
-                node.link->send(cmd);
-                node.sent.push_back(std::move(sent));
-                Metrics::add(metrics_.shard_unsubscribe_commands);
-            }
+            for (auto& batch : batches(std::exchange(node.unsubscribe, {}))) send(node, Sent::Kind::sunsubscribe, std::move(batch));
         }
         if (!node.subscribe.empty()) {
-            std::vector<std::string> users = std::move(node.subscribe);
-            node.subscribe.clear();
-            if (options_.cluster)
-                std::stable_sort(users.begin(), users.end(),
-                                 [](const auto& a, const auto& b) { return key_slot(a) < key_slot(b); });
-            for (std::size_t i = 0; i < users.size();) {
-                std::vector<std::string> cmd{"SSUBSCRIBE"};
-                Sent sent{Sent::Kind::ssubscribe, {}, 0};
-                const auto slot = key_slot(users[i]);
-                for (; i < users.size() && sent.users.size() < kChannelsPerCommand &&
-                       (!options_.cluster || key_slot(users[i]) == slot);
-                     ++i) {
-                    auto u = users_.find(users[i]);
-                    if (u == users_.end() || u->second.sub != Sub::queued || u->second.node != key) continue;
-                    u->second.sub = Sub::sent;
-                    cmd.push_back(user_shard_channel(users[i]));
-                    sent.users.push_back(users[i]);
-                }
-                if (sent.users.empty()) continue;
-                node.link->send(cmd);
-                node.sent.push_back(std::move(sent));
-                Metrics::add(metrics_.shard_subscribe_commands);
+            // Only users still waiting for this node: one may have been let go or moved since.
+            std::vector<std::string> users;
+            for (auto& name : std::exchange(node.subscribe, {})) {
+                auto u = users_.find(name);
+                if (u == users_.end() || u->second.sub != Sub::queued || u->second.node != key) continue;
+                u->second.sub = Sub::sent;
+                users.push_back(std::move(name));
             }
+            for (auto& batch : batches(std::move(users))) send(node, Sent::Kind::ssubscribe, std::move(batch));
         }
-        ++it;
     }
 }
 

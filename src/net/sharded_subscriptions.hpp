@@ -135,6 +135,9 @@ private:
     void unsubscribe(const std::string& user, User& u);
     void schedule_flush();
     void flush();
+    // `users` cut into commands: at most 256 channels each, and in a cluster one slot each.
+    std::vector<std::vector<std::string>> batches(std::vector<std::string> users) const;
+    void send(Node& node, Sent::Kind kind, std::vector<std::string> users);
     Node& node_for(const RedisEndpoint& endpoint);
     void on_node_reply(const std::string& key, redisReply* reply);
     void on_node_lost(const std::string& key, const std::string& cause);

@@ -24,17 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-std::map<std::string, std::string> cluster_env(const std::string& seeds, const std::string& instance_id) {
-    return {{"WSGW_REDIS_CLUSTER_NODES", seeds},
-            {"WSGW_INSTANCE_ID", instance_id},
-            {"WSGW_REDIS_CLUSTER_REFRESH_MS", "500"},
-            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
-            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"},
-            {"WSGW_REDIS_CONNECT_TIMEOUT_MS", "1000"},
-            {"WSGW_REDIS_PROBE_INTERVAL_MS", "300"},
-            {"WSGW_REDIS_PROBE_TIMEOUT_MS", "500"}};
-}
-
 // The port of the node the gateway says it is subscribed to (0: none).
 std::uint16_t subscribed_node(const GatewayProcess& gw) {
     static const std::regex line(R"re(wsgw_redis_node\{node="127\.0\.0\.1:(\d+)"\} 1)re");

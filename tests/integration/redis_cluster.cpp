@@ -87,4 +87,15 @@ std::string instance_id_choosing(const ClusterTopology& topology, std::uint16_t 
     throw std::runtime_error("no instance id chooses port " + std::to_string(port));
 }
 
+std::map<std::string, std::string> cluster_env(const std::string& seeds, const std::string& instance_id) {
+    return {{"WSGW_REDIS_CLUSTER_NODES", seeds},
+            {"WSGW_INSTANCE_ID", instance_id},
+            {"WSGW_REDIS_CLUSTER_REFRESH_MS", "500"},
+            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
+            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"},
+            {"WSGW_REDIS_CONNECT_TIMEOUT_MS", "1000"},
+            {"WSGW_REDIS_PROBE_INTERVAL_MS", "300"},
+            {"WSGW_REDIS_PROBE_TIMEOUT_MS", "500"}};
+}
+
 }  // namespace wsgw::test

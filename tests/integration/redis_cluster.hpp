@@ -2,6 +2,7 @@
 // A real Redis Cluster on loopback: three primaries and three replicas (redis-server with
 // --cluster-enabled yes, joined by redis-cli --cluster create), for one test.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,5 +42,9 @@ private:
 
 // An instance id whose first choice in `topology` is the node on `port` (tried: prefix-0, -1...).
 std::string instance_id_choosing(const ClusterTopology& topology, std::uint16_t port, const std::string& prefix = "gw");
+
+// A gateway's settings for a test cluster: its seeds, this instance's id, and short refresh,
+// reconnect and probe intervals so faults are noticed within a test's patience.
+std::map<std::string, std::string> cluster_env(const std::string& seeds, const std::string& instance_id);
 
 }  // namespace wsgw::test

@@ -169,36 +169,8 @@ TEST_F(ResumeTest, RefusesAMalformedLastId) {
 TEST_F(ResumeTest, ResumingWhilePublishingContinuesLosesAndDoublesNothing) {
     auto user = unique_user("res");
     constexpr int kTotal = 2000;
-    WsClient first;
-    ASSERT_TRUE(join(first, a_.port(), user));
-    std::atomic<bool> stop{false};
-    std::thread publisher([&] {
-        RedisServer* r = &redis_;
-        for (int i = 1; i <= kTotal && !stop; ++i) {
-            r->publish("user_noti:" + user, numbered(i, true));
-            if (i % 50 == 0) std::this_thread::sleep_for(2ms);
-        }
-    });
-    std::vector<int> seen;
-    std::string last_id;
-    while (seen.size() < 500) {
-        auto g = next_message(first, 5s);
-        if (g.seq < 0) break;
-        seen.push_back(g.seq);
-        last_id = g.id;
-    }
-    first.close();
-    WsClient second;
-    bool connected = second.connect(b_.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id);
-    while (connected && seen.size() < static_cast<std::size_t>(kTotal)) {
-        auto g = next_message(second, 5s);
-        EXPECT_NE(g.type, "resync") << "the window lost last id " << last_id;
-        if (g.seq < 0) break;
-        seen.push_back(g.seq);
-    }
-    stop = true;
-    publisher.join();
-    ASSERT_TRUE(connected);
+    const auto seen = read_across_a_resume(a_.port(), b_.port(), user, kTotal, 500,
+                                           [&](int i) { redis_.publish("user_noti:" + user, numbered(i, true)); });
     ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal)) << "last seen " << (seen.empty() ? 0 : seen.back());
     for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
 }

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "gateway_process.hpp"
 #include "redis_cluster.hpp"
@@ -20,14 +19,9 @@ using json = nlohmann::json;
 std::string numbered(int n) { return json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); }
 
 std::map<std::string, std::string> sharded_cluster_env(const RedisCluster& cluster) {
-    return {{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
-            {"WSGW_REDIS_CLUSTER_NODES", cluster.seeds()},
-            {"WSGW_REDIS_CLUSTER_REFRESH_MS", "500"},
-            {"WSGW_REDIS_RECONNECT_MIN_MS", "50"},
-            {"WSGW_REDIS_RECONNECT_MAX_MS", "500"},
-            {"WSGW_REDIS_CONNECT_TIMEOUT_MS", "1000"},
-            {"WSGW_REDIS_PROBE_INTERVAL_MS", "300"},
-            {"WSGW_REDIS_PROBE_TIMEOUT_MS", "500"}};
+    auto env = cluster_env(cluster.seeds(), unique_user("gw"));
+    env["WSGW_REDIS_PUBSUB_MODE"] = "sharded";
+    return env;
 }
 
 // FCALL on the primary that owns the user's slot now (one MOVED followed); the id, or the error.
@@ -41,14 +35,6 @@ std::string publish(RedisCluster& cluster, const std::string& user, int n) {
         if (to) reply = fcall_publish(to->second, user, "user_noti:" + user, numbered(n));
     }
     return reply;
-}
-
-long long received(const GatewayProcess& gw) {
-    std::istringstream in(gw.get("/metrics").body);
-    long long sum = 0;
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with("wsgw_messages_received_total{")) sum += std::stoll(line.substr(line.rfind(' ') + 1));
-    return sum;
 }
 
 int next_seq(WsClient& c, std::chrono::milliseconds timeout = 5s) {
@@ -90,7 +76,7 @@ TEST(ShardedClusterTest, DeliversForUsersOnEveryPrimaryAndAnInstanceReceivesOnly
         clients.push_back(std::make_unique<WsClient>());
         ASSERT_TRUE(join(*clients.back(), a.port(), user));
     }
-    const auto a_before = received(a), b_before = received(b);
+    const auto a_before = messages_received(a), b_before = messages_received(b);
     for (int i = 1; i <= 3; ++i)
         for (const auto& user : users) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
     std::vector<std::string> last_ids;
@@ -103,8 +89,8 @@ TEST(ShardedClusterTest, DeliversForUsersOnEveryPrimaryAndAnInstanceReceivesOnly
             if (i == 3) last_ids.push_back(j["id"]);
         }
     }
-    EXPECT_EQ(received(a) - a_before, 9);
-    EXPECT_EQ(received(b) - b_before, 0) << "an instance with none of these users receives none of their messages";
+    EXPECT_EQ(messages_received(a) - a_before, 9);
+    EXPECT_EQ(messages_received(b) - b_before, 0) << "an instance with none of these users receives none of their messages";
     EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 3);
     EXPECT_GE(a.metric("wsgw_shard_subscribe_commands_total"), 3) << "one slot per SSUBSCRIBE in a cluster";
 

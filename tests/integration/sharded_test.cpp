@@ -7,11 +7,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "gateway_process.hpp"
 #include "redis_server.hpp"
+#include "sse_client.hpp"
 #include "test_support.hpp"
 #include "ws_client.hpp"
 
@@ -41,15 +41,6 @@ Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
     return g;
 }
 
-// Every sample of wsgw_messages_received_total, summed.
-long long received(const GatewayProcess& gw) {
-    std::istringstream in(gw.get("/metrics").body);
-    long long sum = 0;
-    for (std::string line; std::getline(in, line);)
-        if (line.starts_with("wsgw_messages_received_total{")) sum += std::stoll(line.substr(line.rfind(' ') + 1));
-    return sum;
-}
-
 std::map<std::string, std::string> sharded_env(std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> env{{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
                                            {"WSGW_THREADS", "2"},
@@ -77,13 +68,13 @@ TEST_F(ShardedTest, AnInstanceReceivesOnlyTheMessagesOfUsersWithASocketOnIt) {
     const auto here = unique_user("sh"), elsewhere = unique_user("sh");
     WsClient c;
     ASSERT_TRUE(join(c, a.port(), here));
-    const auto a_before = received(a), b_before = received(b);
+    const auto a_before = messages_received(a), b_before = messages_received(b);
     for (int i = 1; i <= 3; ++i) ASSERT_NE(publish(here, i).find('-'), std::string::npos);
     for (int i = 1; i <= 5; ++i) ASSERT_NE(publish(elsewhere, i).find('-'), std::string::npos);
     for (int i = 1; i <= 3; ++i) EXPECT_EQ(next_message(c).seq, i);
     EXPECT_TRUE(c.silent_for(300ms));
-    EXPECT_EQ(received(a) - a_before, 3) << "only its own user's three";
-    EXPECT_EQ(received(b) - b_before, 0) << "an instance without sockets receives nothing";
+    EXPECT_EQ(messages_received(a) - a_before, 3) << "only its own user's three";
+    EXPECT_EQ(messages_received(b) - b_before, 0) << "an instance without sockets receives nothing";
     EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 1);
     EXPECT_EQ(b.metric("wsgw_shard_subscriptions"), 0);
 }
@@ -126,6 +117,35 @@ TEST_F(ShardedTest, ResumesOnAnotherInstanceWithExactlyWhatWasMissed) {
     EXPECT_TRUE(on_b.silent_for(300ms)) << "nothing twice";
     EXPECT_EQ(b.metric("wsgw_resume_requests_total{outcome=\"hit\"}"), 1);
     EXPECT_EQ(b.metric("wsgw_stream_reads_total{result=\"resumed\"}"), 1);
+    EXPECT_EQ(a.metric("wsgw_resume_retained_messages"), 0) << "the in-memory window is not used in this mode";
+    EXPECT_EQ(b.metric("wsgw_resume_retained_messages"), 0);
+}
+
+// What a browser's EventSource sends by itself on reconnect: Last-Event-ID, read from the stream.
+TEST_F(ShardedTest, AnEventStreamResumesFromLastEventIdOnAnotherInstance) {
+    GatewayProcess a(redis_.url(), sharded_env()), b(redis_.url(), sharded_env());
+    library_loaded();
+    const auto user = unique_user("sh");
+    std::string last;
+    {
+        SseClient first;
+        ASSERT_EQ(first.open(a.port(), "/events?token=" + make_token(user)), 200);
+        ASSERT_TRUE(eventually([&] { return a.metric("wsgw_connections") == 1; })) << "registered";
+        for (int i = 1; i <= 2; ++i) publish(user, i);
+        for (int i = 1; i <= 2; ++i) {
+            auto e = first.next_event();
+            ASSERT_TRUE(e);
+            last = e->id;
+        }
+    }
+    for (int i = 3; i <= 4; ++i) publish(user, i);
+    SseClient again;
+    ASSERT_EQ(again.open(b.port(), "/events?token=" + make_token(user), "Last-Event-ID: " + last + "\r\n"), 200);
+    for (int i = 3; i <= 4; ++i) {
+        auto e = again.next_event();
+        ASSERT_TRUE(e) << "missed message " << i;
+        EXPECT_EQ(json::parse(e->data)["payload"]["seq"], i);
+    }
 }
 
 TEST_F(ShardedTest, ResumesAfterEveryInstanceWasStoppedAndNewOnesStarted) {
@@ -230,10 +250,10 @@ TEST_F(ShardedTest, ASubscriptionIsReleasedAfterTheDelayAndAReconnectInsideItCos
     EXPECT_EQ(a.metric("wsgw_shard_subscriptions"), 1) << "still lingering";
     EXPECT_TRUE(eventually([&] { return a.metric("wsgw_shard_subscriptions") == 0; }, 5s)) << a.log();
     EXPECT_GE(a.metric("wsgw_shard_unsubscribe_commands_total"), 1);
-    const auto before = received(a);
+    const auto before = messages_received(a);
     publish(user, 1);
     std::this_thread::sleep_for(200ms);
-    EXPECT_EQ(received(a), before) << "nothing arrives once unsubscribed";
+    EXPECT_EQ(messages_received(a), before) << "nothing arrives once unsubscribed";
 }
 
 // A reconnect while messages keep coming: every message arrives exactly once, in order, across
@@ -245,37 +265,11 @@ TEST_F(ShardedTest, ResumingUnderASteadyPublisherLosesAndDoublesNothing) {
     library_loaded();
     const auto user = unique_user("sh");
     constexpr int kTotal = 2000;
-    WsClient first;
-    ASSERT_TRUE(join(first, a.port(), user));
-    std::atomic<bool> stop{false};
-    std::thread publisher([&, port = redis_.port()] {
-        for (int i = 1; i <= kTotal && !stop; ++i) {
-            fcall_publish(port, user, "user_noti:" + user, numbered(i));
-            if (i % 50 == 0) std::this_thread::sleep_for(2ms);
-        }
+    const auto seen = read_across_a_resume(a.port(), b.port(), user, kTotal, 500, [&, port = redis_.port()](int i) {
+        fcall_publish(port, user, "user_noti:" + user, numbered(i));
     });
-    std::vector<int> seen;
-    std::string last_id;
-    while (seen.size() < 500) {
-        auto g = next_message(first, 5s);
-        if (g.seq < 0) break;
-        seen.push_back(g.seq);
-        last_id = g.id;
-    }
-    first.close();
-    WsClient second;
-    bool connected = second.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id);
-    while (connected && seen.size() < static_cast<std::size_t>(kTotal)) {
-        auto g = next_message(second, 5s);
-        EXPECT_NE(g.type, "resync") << "the stream lost last id " << last_id;
-        if (g.seq < 0) break;
-        seen.push_back(g.seq);
-    }
-    stop = true;
-    publisher.join();
-    ASSERT_TRUE(connected);
-    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal));
-    for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[i], i + 1) << "at position " << i;
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kTotal)) << "last seen " << (seen.empty() ? 0 : seen.back());
+    for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
 }
 
 TEST(ShardedSetupTest, ARedisThatRefusesTheFunctionLibraryIsNamedInTheLog) {

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -99,5 +101,65 @@ void make_certificate(const TempDir& dir, const std::string& common_name);
 
 // Resident set size of a process in KiB (0 when unknown).
 long rss_kib(pid_t pid);
+
+// The seam test of both modes: while `publish(i)` sends notifications 1..total with {"seq": i},
+// a client reads on the instance on `first_port` until `switch_after` have arrived, leaves, and
+// comes back on `second_port` with the last id it saw. The seqs it got, in order (all of
+// 1..total, once each, when nothing was lost or doubled); a resync is a test failure.
+template <class Publish>
+std::vector<int> read_across_a_resume(std::uint16_t first_port, std::uint16_t second_port, const std::string& user,
+                                      int total, std::size_t switch_after, Publish publish) {
+    using namespace std::chrono_literals;
+    std::vector<int> seen;
+    WsClient first;
+    if (!join(first, first_port, user)) {
+        ADD_FAILURE() << "the first socket did not open";
+        return seen;
+    }
+    std::atomic<bool> stop{false};
+    std::thread publisher([&] {
+        for (int i = 1; i <= total && !stop; ++i) {
+            publish(i);
+            if (i % 50 == 0) std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::string last_id;
+    // The seq of the next notification, -1 when none came in time.
+    auto next = [&](WsClient& c) {
+        auto m = c.next(5s);
+        if (!m) return -1;
+        auto j = nlohmann::json::parse(*m);
+        if (j.value("type", "") != "notification") {
+            ADD_FAILURE() << "a " << j.value("type", "") << " after message " << (seen.empty() ? 0 : seen.back())
+                          << " (last id " << last_id << ")";
+            return -1;
+        }
+        last_id = j.value("id", "");
+        return j["payload"].value("seq", -1);
+    };
+    for (int seq; seen.size() < switch_after && (seq = next(first)) >= 0;) seen.push_back(seq);
+    first.close();
+    WsClient second;
+    if (second.connect(second_port, "/ws?token=" + make_token(user) + "&last_id=" + last_id))
+        for (int seq; seen.size() < static_cast<std::size_t>(total) && (seq = next(second)) >= 0;) seen.push_back(seq);
+    else
+        ADD_FAILURE() << "the resuming socket did not open";
+    stop = true;
+    publisher.join();
+    return seen;
+}
+
+// Every sample of wsgw_messages_received_total on `gw`, summed over its labels.
+inline long long messages_received(const GatewayProcess& gw) {
+    const auto body = gw.get("/metrics").body;
+    long long sum = 0;
+    for (std::size_t at = 0; (at = body.find("\nwsgw_messages_received_total{", at)) != std::string::npos;) {
+        const auto end = body.find('\n', at + 1);
+        const auto line = body.substr(at + 1, end - at - 1);
+        sum += std::stoll(line.substr(line.rfind(' ') + 1));
+        at = end;
+    }
+    return sum;
+}
 
 }  // namespace wsgw::test
