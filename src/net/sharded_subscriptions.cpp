@@ -23,10 +23,6 @@ namespace {
 constexpr std::size_t kChannelsPerCommand = 256;
 constexpr auto kTick = std::chrono::milliseconds(200);
 
-bool admits(std::string_view project_filter, const Delivery& d) {
-    return project_filter.empty() || d.project_id.empty() || d.project_id == project_filter;
-}
-
 }  // namespace
 
 ShardedSubscriptions::ShardedSubscriptions(asio::any_io_executor executor, Options options, Metrics& metrics,
@@ -58,12 +54,6 @@ void ShardedSubscriptions::stop() {
     for (auto& [key, link] : loading_) link->close();
     loading_.clear();
     metrics_.shard_subscriptions = 0;
-}
-
-std::size_t ShardedSubscriptions::read_count() const {
-    // MAXLEN ~ trims whole nodes of the stream: it may hold up to about a hundred entries more
-    // than asked. A read that fills this count is cut short, and answered with a resync.
-    return static_cast<std::size_t>(options_.retention.max_messages_per_user) + 128;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -409,180 +399,6 @@ void ShardedSubscriptions::hand_off(User& u, const StreamId& id, std::shared_ptr
     if (!d) return;
     if (u.reads) u.recorded.emplace_back(id, d);
     sink_.deliver(std::move(d));
-}
-
-std::optional<std::vector<ShardedSubscriptions::Entry>> ShardedSubscriptions::parse_entries(redisReply* r) {
-    if (!r || r->type != REDIS_REPLY_ARRAY) return std::nullopt;
-    std::vector<Entry> out;
-    out.reserve(r->elements);
-    for (std::size_t i = 0; i < r->elements; ++i) {
-        auto* e = r->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !is_string(e->element[0]) ||
-            e->element[1]->type != REDIS_REPLY_ARRAY)
-            return std::nullopt;
-        auto id = parse_stream_id(text(e->element[0]));
-        if (!id) return std::nullopt;
-        Entry entry{*id, {}, {}};
-        auto* fields = e->element[1];
-        for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
-            if (!is_string(fields->element[f]) || !is_string(fields->element[f + 1])) continue;
-            const auto name = text(fields->element[f]);
-            if (name == "c") entry.channel = text(fields->element[f + 1]);
-            else if (name == "m") entry.message = text(fields->element[f + 1]);
-        }
-        out.push_back(std::move(entry));
-    }
-    return out;
-}
-
-void ShardedSubscriptions::fill_gap(const std::string& user) {
-    auto& u = users_[user];
-    if (!u.hwm) return;
-    u.gap = false;
-    const auto from = "(" + u.hwm->text();
-    routes_.command({"XRANGE", user_stream_key(user), from, "+", "COUNT", std::to_string(read_count())},
-                    [this, user](redisReply* r) {
-                        auto entries = parse_entries(r);
-                        asio::post(executor_, [this, user, entries = std::move(entries)] {
-                            auto it = users_.find(user);
-                            if (it == users_.end()) return;
-                            auto& u = it->second;
-                            if (!entries) {
-                                metrics_.count_stream_read(StreamReadResult::failed);
-                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "gap"}});
-                                return;
-                            }
-                            metrics_.count_stream_read(StreamReadResult::gap);
-                            for (const auto& e : *entries)
-                                if (!u.hwm || e.id > *u.hwm)
-                                    hand_off(u, e.id, sink_.take(e.channel, e.message, e.id, /*live=*/true));
-                            sink_.flush();
-                        });
-                    });
-}
-
-void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
-    if (waiter.last_id.empty()) return read_latest(user, std::move(waiter), /*resync=*/false);
-    const auto last = parse_stream_id(waiter.last_id);
-    if (!last) return read_latest(user, std::move(waiter), /*resync=*/true);  // not an id of this mode
-    ++users_[user].reads;
-    const auto count = read_count();
-    // The arguments are built before the waiter moves into the handler.
-    std::vector<std::string> args{"XRANGE", user_stream_key(user), waiter.last_id, "+", "COUNT", std::to_string(count + 1)};
-    routes_.command(args, [this, user, last = *last, count, w = std::make_shared<Waiter>(std::move(waiter))](redisReply* r) {
-                        auto entries = parse_entries(r);
-                        asio::post(executor_, [this, user, last, count, w, entries = std::move(entries)]() mutable {
-                            auto& u = users_[user];
-                            --u.reads;
-                            if (!entries) {
-                                metrics_.count_stream_read(StreamReadResult::failed);
-                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "resume"}});
-                                return finish_read(user, *w, {}, std::nullopt, /*resync=*/true, /*resumed=*/false);
-                            }
-                            // Found only when the stream still starts at or before last_id (its
-                            // first entry read is last_id itself) and holds all that came after.
-                            if (entries->empty() || entries->front().id != last || entries->size() > count)
-                                return read_latest(user, std::move(*w), /*resync=*/true);
-                            metrics_.count_stream_read(StreamReadResult::resumed);
-                            const auto up_to = entries->back().id;
-                            entries->erase(entries->begin());
-                            finish_read(user, *w, *entries, up_to, /*resync=*/false, /*resumed=*/true);
-                        });
-                    });
-}
-
-void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, bool resync) {
-    ++users_[user].reads;
-    routes_.command({"XREVRANGE", user_stream_key(user), "+", "-", "COUNT", std::to_string(read_count())},
-                    [this, user, resync, w = std::make_shared<Waiter>(std::move(waiter))](redisReply* r) {
-                        auto entries = parse_entries(r);
-                        asio::post(executor_, [this, user, resync, w, entries = std::move(entries)]() mutable {
-                            auto& u = users_[user];
-                            --u.reads;
-                            if (!entries) {
-                                metrics_.count_stream_read(StreamReadResult::failed);
-                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "latest_state"}});
-                                return finish_read(user, *w, {}, std::nullopt, resync, /*resumed=*/false);
-                            }
-                            metrics_.count_stream_read(resync ? StreamReadResult::resync : StreamReadResult::latest);
-                            std::reverse(entries->begin(), entries->end());
-                            // An empty stream was read all the same: nothing came before now.
-                            const auto up_to = entries->empty() ? StreamId{} : entries->back().id;
-                            finish_read(user, *w, *entries, up_to, resync, /*resumed=*/false);
-                        });
-                    });
-}
-
-void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
-                                       std::optional<StreamId> read_up_to, bool resync, bool resumed) {
-    auto& u = users_[user];
-    // What the read holds past hwm has not reached the shards: it goes now, to the sockets
-    // already registered (its live copy, if it comes, is dropped). With no hwm yet, no socket of
-    // the user has registered since the subscription: the read sets where live delivery starts.
-    // A failed read (no read_up_to) leaves hwm as it was.
-    if (read_up_to) {
-        if (!u.hwm)
-            u.hwm = *read_up_to;
-        else
-            for (const auto& e : entries)
-                if (e.id > *u.hwm) hand_off(u, e.id, sink_.take(e.channel, e.message, e.id, /*live=*/true));
-    }
-    StreamBacklog backlog;
-    backlog.resumed = resumed;
-    backlog.resync = resync;
-    // Handed off after the read was taken, so not in it: the newest part of the backlog.
-    std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> later;
-    for (const auto& [id, d] : u.recorded)
-        if (!read_up_to || id > *read_up_to) later.emplace_back(id, d);
-    if (resumed) {
-        for (const auto& e : entries)
-            if (auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false); d && admits(waiter.project_filter, *d))
-                backlog.messages.push_back(std::move(d));
-        for (auto& [id, d] : later)
-            if (admits(waiter.project_filter, *d)) backlog.messages.push_back(d);
-    } else {
-        std::vector<Entry> all = entries;
-        backlog.messages = latest_state(user, all, waiter.project_filter);
-        if (!later.empty()) {
-            // The latest state after what was handed off meanwhile: rebuilt with those included.
-            LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
-            const auto now = Clock::now();
-            for (auto& d : backlog.messages)
-                cache.put(user, d->outbound.project_id, d, d->outbound.type == MessageType::project_completed, now);
-            for (auto& [id, d] : later) {
-                const auto type = d->outbound.type;
-                if (type == MessageType::project_progress || type == MessageType::project_completed)
-                    cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed, now);
-            }
-            backlog.messages = cache.get(user, {}, now);
-            std::erase_if(backlog.messages, [&](const auto& d) { return !admits(waiter.project_filter, *d); });
-        }
-    }
-    if (u.reads == 0) u.recorded.clear();
-    sink_.flush();
-    waiter.done(std::move(backlog));
-}
-
-std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(const std::string& user,
-                                                                                const std::vector<Entry>& entries,
-                                                                                std::string_view project_filter) {
-    // The cache's rules (newest per project, completed ones kept for less long), fed in stream
-    // order with each entry's age by the server's clock.
-    LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
-    const auto now = Clock::now();
-    const auto wall = std::chrono::system_clock::now();
-    for (const auto& e : entries) {
-        auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false);
-        if (!d) continue;
-        const auto type = d->outbound.type;
-        if (type != MessageType::project_progress && type != MessageType::project_completed) continue;
-        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - e.id.time());
-        cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed,
-                  now - std::chrono::duration_cast<Clock::duration>(age));
-    }
-    auto out = cache.get(user, {}, now);
-    std::erase_if(out, [&](const auto& d) { return !admits(project_filter, *d); });
-    return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //   to register. Every message is then either in its backlog or reaches it live, once.
 // - The function library is loaded on every primary: on each node link as it connects, and on
 //   every primary the routes name after a reconnect or a change of primaries.
+// Stream reads (the gap, a socket's backlog) are implemented in net/sharded_stream_reads.cpp.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
