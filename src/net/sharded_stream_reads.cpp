@@ -110,7 +110,10 @@ void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
 
 void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, bool resync) {
     ++users_[user].reads;
-    routes_.command({"XREVRANGE", user_stream_key(user), "+", "-", "COUNT", std::to_string(read_count())},
+    // With replay off (replay_max_entries = 0) only the newest entry is needed: where live
+    // delivery starts.
+    const auto count = options_.replay.max_entries == 0 ? std::size_t{1} : read_count();
+    routes_.command({"XREVRANGE", user_stream_key(user), "+", "-", "COUNT", std::to_string(count)},
                     [this, user, resync, w = std::make_shared<Waiter>(std::move(waiter))](redisReply* r) {
                         auto entries = parse_entries(r);
                         asio::post(executor_, [this, user, resync, w, entries = std::move(entries)]() mutable {
@@ -158,48 +161,35 @@ void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, 
         for (auto& [id, d] : later)
             if (admits(waiter.project_filter, *d)) backlog.messages.push_back(d);
     } else {
-        std::vector<Entry> all = entries;
-        backlog.messages = latest_state(user, all, waiter.project_filter);
-        if (!later.empty()) {
-            // The latest state after what was handed off meanwhile: rebuilt with those included.
-            LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
-            const auto now = Clock::now();
-            for (auto& d : backlog.messages)
-                cache.put(user, d->outbound.project_id, d, d->outbound.type == MessageType::project_completed, now);
-            for (auto& [id, d] : later) {
-                const auto type = d->outbound.type;
-                if (type == MessageType::project_progress || type == MessageType::project_completed)
-                    cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed, now);
-            }
-            backlog.messages = cache.get(user, {}, now);
-            std::erase_if(backlog.messages, [&](const auto& d) { return !admits(waiter.project_filter, *d); });
-        }
+        backlog.messages = latest_state(user, entries, later, waiter.project_filter);
     }
     if (u.reads == 0) u.recorded.clear();
     sink_.flush();
     waiter.done(std::move(backlog));
 }
 
-std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(const std::string& user,
-                                                                                const std::vector<Entry>& entries,
-                                                                                std::string_view project_filter) {
-    // The cache's rules (newest per project, completed ones kept for less long), fed in stream
-    // order with each entry's age by the server's clock.
+std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(
+    const std::string& user, const std::vector<Entry>& entries,
+    const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& later, std::string_view project_filter) {
+    // The rules of patterns mode's cache (newest per project of the payload, completed ones kept
+    // for less long, the filter on the payload's project), fed in stream order with each entry's
+    // age by the server's clock; what was handed off after the read is newest.
     LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
     const auto now = Clock::now();
     const auto wall = std::chrono::system_clock::now();
+    auto put = [&](const std::shared_ptr<const Delivery>& d, Clock::time_point at) {
+        const auto type = d->outbound.type;
+        if (type == MessageType::project_progress || type == MessageType::project_completed)
+            cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed, at);
+    };
     for (const auto& e : entries) {
         auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false);
         if (!d) continue;
-        const auto type = d->outbound.type;
-        if (type != MessageType::project_progress && type != MessageType::project_completed) continue;
         const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - e.id.time());
-        cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed,
-                  now - std::chrono::duration_cast<Clock::duration>(age));
+        put(d, now - std::chrono::duration_cast<Clock::duration>(age));
     }
-    auto out = cache.get(user, {}, now);
-    std::erase_if(out, [&](const auto& d) { return !admits(project_filter, *d); });
-    return out;
+    for (const auto& [id, d] : later) put(d, now);
+    return cache.get(user, project_filter, now);
 }
 
 }  // namespace wsgw

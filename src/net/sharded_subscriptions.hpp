@@ -154,8 +154,9 @@ private:
     // `read_up_to`: the newest id the read covered (nullopt: it failed).
     void finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
                      std::optional<StreamId> read_up_to, bool resync, bool resumed);
-    std::vector<std::shared_ptr<const Delivery>> latest_state(const std::string& user, const std::vector<Entry>& entries,
-                                                              std::string_view project_filter);
+    std::vector<std::shared_ptr<const Delivery>> latest_state(
+        const std::string& user, const std::vector<Entry>& entries,
+        const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& later, std::string_view project_filter);
     void load_library(const RedisEndpoint& endpoint);
     void arm_retry();
     void tick();
