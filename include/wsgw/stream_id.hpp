@@ -18,7 +18,8 @@ struct StreamId {
     std::uint64_t seq = 0;
 
     auto operator<=>(const StreamId&) const = default;
-    // When the entry was added, by the Redis server's clock.
+    // When the entry was added, by the Redis server's clock (clamped to 2096, as every time from
+    // outside is: wsgw/unix_time.hpp).
     std::chrono::system_clock::time_point time() const noexcept;
     std::string text() const;
 };

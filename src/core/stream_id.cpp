@@ -1,6 +1,9 @@
 #include "wsgw/stream_id.hpp"
 
+#include <algorithm>
 #include <charconv>
+
+#include "wsgw/unix_time.hpp"
 
 namespace wsgw {
 
@@ -17,9 +20,12 @@ bool parse_part(std::string_view text, std::uint64_t& out) noexcept {
 }  // namespace
 
 std::chrono::system_clock::time_point StreamId::time() const noexcept {
-    // Clamped so that an id from a far-off clock cannot overflow the time point's representation.
-    constexpr std::uint64_t kMaxMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, kMaxMs))));
+    // system_clock counts nanoseconds in 64 bits (to 2262): an id from a far-off clock is clamped
+    // where every time from outside is (wsgw/unix_time.hpp), so converting it stays defined.
+    constexpr auto kMaxMs = static_cast<std::uint64_t>(kLatestUnixSeconds) * 1000;
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::milliseconds(static_cast<std::int64_t>(std::min(ms, kMaxMs)))));
 }
 
 std::string StreamId::text() const { return std::to_string(ms) + "-" + std::to_string(seq); }
