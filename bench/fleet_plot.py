@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Plots a bench/fleet.sh result: CPU per message of each Redis node and each gateway, for both
-Redis setups, as bench/results/fleet.png (gnuplot).   bench/fleet_plot.py FLEET_JSON [OUT_PNG]"""
+Redis setups and each Pub/Sub mode run, as bench/results/fleet.png (gnuplot).
+    bench/fleet_plot.py FLEET_JSON [OUT_PNG]"""
 import json
 import os
 import subprocess
@@ -11,7 +12,8 @@ results = json.load(open(sys.argv[1]))
 out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "fleet.png")
 rows = []
 for r in results:
-    short = "one Redis" if len(r["nodes"]) == 1 else "cluster"
+    # Results from before sharded mode carry no mode: they are patterns mode.
+    short = ("one Redis" if len(r["nodes"]) == 1 else "cluster") + ", " + r.get("mode", "patterns")
     o = r["others"]
     for n in r["nodes"]:
         subs = sum(g["node"] == n["port"] for g in r["gateways"]) if len(r["nodes"]) > 1 else len(r["gateways"])
@@ -23,7 +25,7 @@ with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
         f.write(f'"{label}" {v:.3f}\n')
     data = f.name
 plot = f"""
-set terminal pngcairo size 1100,600 font ',9'
+set terminal pngcairo size 1400,650 font ',9'
 set output '{out}'
 set title 'bench/fleet.sh: CPU µs per published message (publish-only phase: users no instance holds)'
 set style data histograms

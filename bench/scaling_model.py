@@ -2,12 +2,16 @@
 """Capacity model of a ws-gateway fleet, from the constants bench/fleet.sh measured.
 
     bench/scaling_model.py bench/results/fleet-<date>.json [--instances 50] [--connections 1000000]
-                           [--rates 10000,50000] [--primaries 3,6,12] [--payload 300]
+                           [--rates 10000,100000,1000000] [--primaries 3,6,12] [--payload 300]
 
-Prints the constants it derived and one markdown table row per (rate, Redis setup). Every
-instance subscribes to every message (PSUBSCRIBE user_noti:* project:*:*); in a cluster each
-instance subscribes to one node, instances spread evenly over primaries and replicas, and
-publishers spread over the primaries.
+Prints the constants it derived and one markdown table row per (rate, Redis setup, mode).
+patterns: every instance subscribes to every message (PSUBSCRIBE user_noti:* project:*:*); in a
+cluster each instance subscribes to one node, instances spread evenly over primaries and
+replicas, and publishers spread over the primaries; the bus copies every message to every node.
+sharded (when the results hold a sharded run): each message is one FCALL wsgw_publish on the
+primary of its user's slot (XADD + PEXPIRE + SPUBLISH), pushed only to the instances holding
+that user (--instances-per-user), so an instance receives rate x instances-per-user / instances;
+each primary carries rate / primaries and its replica applies the same writes.
 """
 import argparse
 import json
@@ -25,9 +29,14 @@ def subscribers(setup, node):
     return sum(g["node"] == node["port"] for g in setup["gateways"])
 
 
+def of_mode(results, mode, cluster):
+    """The result of one mode on one setup; results from before sharded mode are patterns mode."""
+    return next((r for r in results if r.get("mode", "patterns") == mode and (len(r["nodes"]) > 1) == cluster), None)
+
+
 def derive(results, payload):
-    single = next(r for r in results if len(r["nodes"]) == 1)
-    cluster = next(r for r in results if len(r["nodes"]) > 1)
+    single = of_mode(results, "patterns", False)
+    cluster = of_mode(results, "patterns", True)
     o = cluster["others"]
     nodes = cluster["nodes"]
     # A replica no instance subscribes to only receives each message over the bus.
@@ -73,6 +82,93 @@ def derive(results, payload):
     }
 
 
+def own_delivery_us(setup):
+    """Median gateway CPU per own delivery in the fleet phase, others' traffic taken out."""
+    o, f = setup["others"], setup["fleet"]
+    own = []
+    for g, gen in zip(setup["gateways"], f["generators"]):
+        other_us = o["cpu"][str(g["pid"])] * 1e6 / o["messages"]
+        own.append((gen["gateway_cpu_s"] - other_us * 1e-6 * (f["messages"] - gen["messages"])) * 1e6 / gen["received"])
+    return statistics.median(own)
+
+
+def gateway_us_per_connect(setup):
+    """Median gateway CPU per connect of the churn phase (0 for results from before it)."""
+    if not setup or "churn" not in setup:
+        return 0.0
+    ch = setup["churn"]
+    return statistics.median(ch["cpu"][str(g["pid"])] * 1e6 / max(1, gen["registered"])
+                             for g, gen in zip(setup["gateways"], ch["generators"]))
+
+
+def derive_sharded(results, k):
+    """Sharded mode's constants, or None when the results hold no sharded run."""
+    single, cluster = of_mode(results, "sharded", False), of_mode(results, "sharded", True)
+    if not single or not cluster:
+        return None
+    o = cluster["others"]
+    primaries = [n for n in cluster["nodes"] if n["role"] == "primary"]
+    replicas = [n for n in cluster["nodes"] if n["role"] == "replica"]
+    m = o["messages"]
+    gws = single["gateways"] + cluster["gateways"]
+    churn = cluster["churn"]
+    connects = churn["connects"]
+    return {
+        # Every FCALL runs on one primary: the primaries' CPU summed, per message, is one call
+        # (with its replication and its copy over the bus to the shard's replica).
+        "c_fcall_primary_us": sum(cpu_per_message(o, n) for n in primaries),
+        "c_fcall_replica_us": sum(cpu_per_message(o, n) for n in replicas),
+        "c_fcall_single_us": cpu_per_message(single["others"], single["nodes"][0]),
+        # The shard's bus copy to its replica: bytes out of the primaries per message, summed.
+        "shard_bus_bytes": sum(o["bytes"][str(n["pid"])][1] for n in primaries) / m,
+        "gateway_others_us_per_message": statistics.median(
+            r["others"]["cpu"][str(g["pid"])] * 1e6 / r["others"]["messages"]
+            for r in (single, cluster) for g in r["gateways"]),
+        "gateway_own_us_per_delivery": statistics.median([own_delivery_us(single), own_delivery_us(cluster)]),
+        "redis_us_per_connect": sum(churn["cpu"][str(n["pid"])] for n in cluster["nodes"]) * 1e6 / connects,
+        "gateway_us_per_connect": gateway_us_per_connect(cluster),
+        "patterns_gateway_us_per_connect": gateway_us_per_connect(of_mode(results, "patterns", True)),
+        "push_per_subscriber_us": k["c_push_per_subscriber_us"],  # modelled: as a pattern push
+    }
+
+
+def model_sharded(ks, k, rate, instances, connections, primaries, args):
+    """One row of sharded mode: no bus broadcast, no traffic of others' users."""
+    per_instance = connections / instances
+    fanout = args.instances_per_user
+    push_bytes = args.payload + k["push_overhead_bytes"]
+    row = {}
+    if primaries == 0:
+        cpu = rate * (ks["c_fcall_single_us"] + fanout * ks["push_per_subscriber_us"]) / 1e6
+        row["node"] = (f"{rate / 1e3:.0f}k FCALL/s, {rate * fanout * push_bytes / MIB:.0f} MiB/s to subscribers; "
+                       f"CPU {cpu:.2f} cores")
+        redis_limit = cpu
+    else:
+        per = rate / primaries
+        primary = per * (ks["c_fcall_primary_us"] + fanout * ks["push_per_subscriber_us"]) / 1e6
+        replica = per * ks["c_fcall_replica_us"] / 1e6
+        row["node"] = (f"{per / 1e3:.0f}k FCALL/s ({per * fanout * push_bytes / MIB:.0f} MiB/s) to "
+                       f"{fanout:g} subscriber(s) each + bus {per * ks['shard_bus_bytes'] / MIB:.0f} MiB/s to its replica;"
+                       f" CPU {primary:.2f} cores per primary, {replica:.2f} per replica")
+        redis_limit = primary
+    own = rate * fanout / instances * ks["gateway_own_us_per_delivery"] / 1e6
+    others = 0.0  # measured: an instance receives nothing of users it does not hold
+    row["gateway"] = f"{own:.2f} + {others:.2f} cores"
+    users = connections / args.sockets_per_user
+    entries = min(rate * args.resume_window_s, users * args.resume_max_messages_per_user)
+    streams = min(users, rate * args.resume_window_s)
+    stream_mem = entries * (args.payload + args.stream_entry_overhead) + streams * args.stream_overhead
+    subs = users * fanout
+    sub_mem = subs * args.subscription_bytes
+    n = max(1, primaries)
+    row["memory"] = (f"{per_instance * args.socket_kib * KIB / MIB:.0f} MiB sockets per instance; per primary: "
+                     f"{stream_mem / n / MIB:,.0f} MiB streams + {subs / n / 1e3:.0f}k subscriptions ({sub_mem / n / MIB:.0f} MiB)")
+    limits = {"Redis CPU (one core per node)": redis_limit, "gateway CPU (cores per instance)": (own + others) / args.cores}
+    first = max(limits, key=limits.get)
+    row["first"] = f"{first} at {limits[first]:.0%}" if limits[first] >= 1 else f"nothing yet (highest: {first} at {limits[first]:.0%})"
+    return row
+
+
 def model(k, rate, instances, connections, primaries, args):
     per_instance = connections / instances
     push_bytes = args.payload + k["push_overhead_bytes"]
@@ -111,7 +207,7 @@ def main():
     ap.add_argument("fleet_json")
     ap.add_argument("--instances", type=int, default=50)
     ap.add_argument("--connections", type=int, default=1_000_000)
-    ap.add_argument("--rates", default="10000,50000")
+    ap.add_argument("--rates", default="10000,100000,1000000")
     ap.add_argument("--primaries", default="3,6,12")
     ap.add_argument("--payload", type=int, default=300, help="bytes of a published message")
     ap.add_argument("--socket-kib", type=float, default=1.78, help="RSS per idle socket (BENCHMARKS.md)")
@@ -119,19 +215,31 @@ def main():
     ap.add_argument("--resume-window-s", type=int, default=300)
     ap.add_argument("--resume-max-bytes", type=int, default=64 * MIB)
     ap.add_argument("--cores", type=int, default=2, help="cores per instance")
+    # Sharded mode only.
+    ap.add_argument("--instances-per-user", type=float, default=1,
+                    help="instances holding a socket of a message's user (1: a user's sockets on one instance)")
+    ap.add_argument("--sockets-per-user", type=float, default=2)
+    ap.add_argument("--resume-max-messages-per-user", type=int, default=256)
+    ap.add_argument("--stream-entry-overhead", type=int, default=40, help="stream bytes per entry beyond the message")
+    ap.add_argument("--stream-overhead", type=int, default=4400, help="bytes of a user's stream with its first (4 KiB) listpack node, measured")
+    ap.add_argument("--subscription-bytes", type=int, default=220, help="primary memory per shard channel subscription, measured")
     args = ap.parse_args()
-    k = derive(json.load(open(args.fleet_json)), args.payload)
+    results = json.load(open(args.fleet_json))
+    k = derive(results, args.payload)
+    ks = derive_sharded(results, k)
     print("constants (this machine):")
-    for name, v in k.items():
+    for name, v in list(k.items()) + [(f"sharded_{n}", v) for n, v in (ks or {}).items()]:
         print(f"  {name} = {v:.2f}" if isinstance(v, float) else f"  {name} = {v}")
     print()
-    print(f"| published msg/s | Redis | each Redis node | each instance: CPU own + others' | each instance: memory | runs out first |")
-    print("|---|---|---|---|---|---|")
+    print(f"| published msg/s | mode | Redis | each Redis node | each instance: CPU own + others' | memory | runs out first |")
+    print("|---|---|---|---|---|---|---|")
     for rate in map(int, args.rates.split(",")):
-        for p in [0] + [int(x) for x in args.primaries.split(",")]:
-            r = model(k, rate, args.instances, args.connections, p, args)
-            setup = "one node" if p == 0 else f"cluster, {p} primaries + {p} replicas"
-            print(f"| {rate / 1e3:.0f}k | {setup} | {r['node']} | {r['gateway']} | {r['memory']} | {r['first']} |")
+        for mode in ["patterns"] + (["sharded"] if ks else []):
+            for p in [0] + [int(x) for x in args.primaries.split(",")]:
+                r = model(k, rate, args.instances, args.connections, p, args) if mode == "patterns" else \
+                    model_sharded(ks, k, rate, args.instances, args.connections, p, args)
+                setup = "one node" if p == 0 else f"cluster, {p} primaries + {p} replicas"
+                print(f"| {rate / 1e3:.0f}k | {mode} | {setup} | {r['node']} | {r['gateway']} | {r['memory']} | {r['first']} |")
 
 
 if __name__ == "__main__":

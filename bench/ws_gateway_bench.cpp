@@ -5,9 +5,15 @@
 //              to user_noti:{user} or project:{project}:{user}
 //   broadcast  C sockets of one user; M messages
 //   idle       C idle authenticated sockets: connect rate, gateway CPU per connect, RSS per socket
-//   churn      connect and abruptly drop C sockets in batches; gateway RSS before and after
+//   churn      connect and abruptly drop C sockets of U users in batches; gateway RSS before and after
 //   publish    no sockets: M messages at rate R to U users (nobody's, unless some gateway holds
 //              them), for measuring what traffic of users held elsewhere costs a gateway
+//
+// Publishing (fanout, broadcast, publish): --publish publish sends PUBLISH <channel> <message>,
+// as a backend does for gateways in patterns mode; --publish fcall sends FCALL wsgw_publish 1
+// <user> <channel> <message>, as for sharded mode. With --cluster-nodes, FCALL goes to the
+// primary owning the user's slot (read once from CLUSTER NODES), one pipelined connection each;
+// PUBLISH, which any node spreads to the whole cluster, then takes the primaries in turn.
 //
 // Sockets are spread over source addresses 127.0.0.1-127.0.0.N against port exhaustion. Every
 // socket proves its registration with a ping/pong before measuring. Each message carries its
@@ -23,6 +29,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -32,6 +40,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +48,7 @@
 #include "histogram.hpp"
 #include "tcp_bytes.hpp"
 #include "wsgw/auth.hpp"
+#include "wsgw/cluster_topology.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -67,6 +77,8 @@ struct Options {
     unsigned connect_parallel = 256;
     bool deflate = false;         // offer permessage-deflate, as browsers do
     unsigned payload_bytes = 0;   // pad each message to about this many bytes of JSON
+    std::string publish_command = "publish";  // publish | fcall
+    std::string cluster_nodes;                // host:port,... : route each FCALL by the user's slot
 };
 
 bool deflate_offered = false;  // set by --deflate before any socket opens
@@ -217,10 +229,10 @@ private:
     std::function<void(bool)> on_ready_;
 };
 
-// Opens `count` sockets (user of socket i: i % users), at most `parallel` handshakes at a time;
-// returns when every socket is registered or failed.
+// Opens `count` sockets (user of socket i: (first + i) % users), at most `parallel` handshakes at
+// a time; returns when every socket is registered or failed.
 std::vector<std::shared_ptr<Conn>> open_sockets(asio::io_context& ioc, const Options& o, Stats& stats, unsigned count,
-                                                unsigned users, const std::vector<std::string>& tokens) {
+                                                unsigned users, const std::vector<std::string>& tokens, unsigned first = 0) {
     std::vector<std::shared_ptr<Conn>> conns;
     conns.reserve(count);
     tcp::endpoint target(asio::ip::make_address(o.host), static_cast<unsigned short>(o.port));
@@ -230,9 +242,9 @@ std::vector<std::shared_ptr<Conn>> open_sockets(asio::io_context& ioc, const Opt
             unsigned i = started++;
             ++in_flight;
             auto source = asio::ip::make_address_v4(0x7F000001u + (i % std::max(1u, o.sources)));
-            auto c = std::make_shared<Conn>(ioc, stats, i % users);
+            auto c = std::make_shared<Conn>(ioc, stats, (first + i) % users);
             conns.push_back(c);
-            c->start(target, source, "/ws?token=" + tokens[i % users], [&](bool ok) {
+            c->start(target, source, "/ws?token=" + tokens[(first + i) % users], [&](bool ok) {
                 --in_flight;
                 ++done;
                 if (!ok) ++stats.connect_failures;
@@ -253,13 +265,108 @@ std::vector<std::string> make_tokens(const Options& o, unsigned users) {
     return tokens;
 }
 
+[[noreturn]] void redis_failed(const std::string& what) {
+    std::fprintf(stderr, "ws-gateway-bench: %s\n", what.c_str());
+    std::exit(2);
+}
+
+redisContext* redis_connect(const std::string& host, unsigned port) {
+    redisContext* c = redisConnect(host.c_str(), static_cast<int>(port));
+    if (!c || c->err) redis_failed("cannot connect to Redis on " + host + ":" + std::to_string(port));
+    return c;
+}
+
+// The cluster's slot map, from the first seed that answers CLUSTER NODES.
+wsgw::ClusterTopology read_cluster(const std::string& seeds) {
+    std::string rest = seeds, error;
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string seed = rest.substr(0, comma);
+        rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+        auto colon = seed.rfind(':');
+        if (colon == std::string::npos) redis_failed("--cluster-nodes wants host:port,... (got " + seed + ")");
+        redisContext* c = redisConnect(seed.substr(0, colon).c_str(), std::stoi(seed.substr(colon + 1)));
+        auto* r = c && !c->err ? static_cast<redisReply*>(redisCommand(c, "CLUSTER NODES")) : nullptr;
+        std::optional<wsgw::ClusterTopology> topology;
+        if (r && r->type == REDIS_REPLY_STRING) topology = wsgw::parse_cluster_nodes(std::string_view(r->str, r->len), error);
+        if (r) freeReplyObject(r);
+        if (c) redisFree(c);
+        if (topology) return *topology;
+    }
+    redis_failed("no node of --cluster-nodes answered CLUSTER NODES " + error);
+}
+
+// Where published messages go: one connection, or one per primary of a cluster. Commands are
+// appended (pipelined) and their replies read in one go per batch, as a busy backend would.
+class Sink {
+public:
+    explicit Sink(const Options& o) : fcall_(o.publish_command == "fcall") {
+        if (o.cluster_nodes.empty()) {
+            links_.push_back({redis_connect("127.0.0.1", o.redis_port), 0});
+            owner_.fill(0);
+            return;
+        }
+        // PUBLISH on any node reaches the whole cluster; FCALL runs only on the slot's owner.
+        const auto topology = read_cluster(o.cluster_nodes);
+        std::vector<const wsgw::ClusterNode*> primaries;
+        for (unsigned slot = 0; slot < owner_.size(); ++slot) {
+            const auto* node = topology.slot_owner(static_cast<std::uint16_t>(slot));
+            if (!node) redis_failed("slot " + std::to_string(slot) + " has no healthy primary");
+            auto it = std::find(primaries.begin(), primaries.end(), node);
+            if (it == primaries.end()) {
+                links_.push_back({redis_connect(node->host, node->port), 0});
+                it = primaries.insert(primaries.end(), node);
+            }
+            owner_[slot] = static_cast<std::uint8_t>(it - primaries.begin());
+        }
+    }
+    ~Sink() {
+        for (auto& l : links_) redisFree(l.c);
+    }
+    Sink(const Sink&) = delete;
+    Sink& operator=(const Sink&) = delete;
+
+    void append(const std::string& user, const std::string& channel, const std::string& payload) {
+        if (!fcall_) {
+            auto& l = links_[next_++ % links_.size()];
+            redisAppendCommand(l.c, "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size());
+            ++l.pending;
+            return;
+        }
+        auto& l = links_[owner_[wsgw::key_slot(user)]];
+        redisAppendCommand(l.c, "FCALL wsgw_publish 1 %b %b %b", user.data(), user.size(), channel.data(), channel.size(),
+                           payload.data(), payload.size());
+        ++l.pending;
+    }
+
+    // Reads every reply appended so far. A refused call (no function library, a MOVED) would
+    // make every figure of the run wrong, so it ends the run, naming the error.
+    void drain() {
+        for (auto& l : links_) {
+            for (; l.pending > 0; --l.pending) {
+                void* r = nullptr;
+                if (redisGetReply(l.c, &r) != REDIS_OK) redis_failed("lost the Redis connection while publishing");
+                auto* reply = static_cast<redisReply*>(r);
+                if (reply->type == REDIS_REPLY_ERROR) redis_failed("Redis refused a publish: " + std::string(reply->str, reply->len));
+                freeReplyObject(r);
+            }
+        }
+    }
+
+private:
+    struct Link {
+        redisContext* c;
+        unsigned pending;
+    };
+    bool fcall_;
+    std::vector<Link> links_;
+    std::array<std::uint8_t, 16384> owner_{};  // slot -> index into links_
+    std::size_t next_ = 0;
+};
+
 // Publishes M messages from its own thread, pipelined in batches, paced to `rate` when set.
 void publish(const Options& o, unsigned users, std::atomic<bool>& finished) {
-    redisContext* c = redisConnect("127.0.0.1", static_cast<int>(o.redis_port));
-    if (!c || c->err) {
-        std::fprintf(stderr, "ws-gateway-bench: cannot connect to Redis on %u\n", o.redis_port);
-        std::exit(2);
-    }
+    Sink sink(o);
     auto start = Clock::now();
     unsigned sent = 0;
     unsigned batch = o.rate ? std::max(1u, std::min(o.batch, o.rate / 200 + 1)) : o.batch;
@@ -284,15 +391,10 @@ void publish(const Options& o, unsigned users, std::atomic<bool>& finished) {
                 payload = R"({"type":"notification","payload":{"seq":)" + std::to_string(sent) + items + R"(,"t":)" +
                           std::to_string(now_ns()) + "}}";
             }
-            redisAppendCommand(c, "PUBLISH %b %b", channel.data(), channel.size(), payload.data(), payload.size());
+            sink.append(user_name(u), channel, payload);
         }
-        for (unsigned k = 0; k < n; ++k) {
-            void* r = nullptr;
-            if (redisGetReply(c, &r) != REDIS_OK) std::exit(2);
-            freeReplyObject(r);
-        }
+        sink.drain();
     }
-    redisFree(c);
     finished = true;
 }
 
@@ -309,6 +411,7 @@ int run_publish(const Options& o) {
     publish(o, o.users, finished);
     auto elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     nlohmann::json out = {{"mode", o.mode},          {"label", o.label},     {"users", o.users},
+                          {"publish", o.publish_command},
                           {"messages", o.messages},  {"rate", o.rate},       {"channel", o.channel},
                           {"seconds", elapsed},      {"bench_cpu_s", self_cpu_seconds() - self_cpu0}};
     std::cout << out.dump() << std::endl;
@@ -366,6 +469,7 @@ int run_delivery(const Options& o, unsigned users) {
                           {"messages", o.messages},
                           {"rate", o.rate},
                           {"channel", o.channel},
+                          {"publish", o.publish_command},
                           {"expected", expected},
                           {"received", stats.received},
                           {"lost", expected - std::min(expected, stats.received)},
@@ -421,7 +525,12 @@ int run_churn(const Options& o) {
     unsigned done = 0;
     while (done < o.connections) {
         unsigned n = std::min(o.batch, o.connections - done);
-        auto conns = open_sockets(ioc, o, stats, n, o.users, tokens);
+        // Users continue across batches: with users = connections, every connect is a new user
+        // (in sharded mode, a subscribe and an unsubscribe each).
+        // The last batch's aborted reads may have left the context without work, which stops it;
+        // without a restart, every later run_one_for returns at once and nothing connects.
+        ioc.restart();
+        auto conns = open_sockets(ioc, o, stats, n, o.users, tokens, done);
         for (auto& c : conns) c->close_abruptly();
         conns.clear();
         ioc.poll();
@@ -446,7 +555,7 @@ void usage() {
     std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn|publish --port P --redis-port P --secret S\n"
                  "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project]\n"
                  "         [--gateway-pid PID] [--sources N] [--label NAME] [--user-prefix P]\n"
-                 "         [--deflate] [--payload-bytes N]\n";
+                 "         [--deflate] [--payload-bytes N] [--publish publish|fcall] [--cluster-nodes HOST:PORT,...]\n";
 }
 
 }  // namespace
@@ -480,10 +589,16 @@ int main(int argc, char** argv) {
         else if (a == "--user-prefix") user_prefix = next();
         else if (a == "--deflate") o.deflate = deflate_offered = true;
         else if (a == "--payload-bytes") o.payload_bytes = num();
+        else if (a == "--publish") o.publish_command = next();
+        else if (a == "--cluster-nodes") o.cluster_nodes = next();
         else {
             usage();
             return a == "--help" ? 0 : 2;
         }
+    }
+    if (o.publish_command != "publish" && o.publish_command != "fcall") {
+        usage();
+        return 2;
     }
     if (o.mode == "publish" && o.users > 0) return run_publish(o);
     if (o.secret.empty() || o.connections == 0 || o.users == 0) {
