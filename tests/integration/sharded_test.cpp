@@ -272,6 +272,24 @@ TEST_F(ShardedTest, ResumingUnderASteadyPublisherLosesAndDoublesNothing) {
     for (int i = 0; i < kTotal; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], i + 1) << "at position " << i;
 }
 
+// Anyone who can SPUBLISH may write to a user's shard channel: what does not have the
+// function's form is dropped, counted and logged, and the socket keeps receiving.
+TEST_F(ShardedTest, GarbageOnAShardChannelIsDroppedAndTheUserKeepsReceiving) {
+    GatewayProcess a(redis_.url(), sharded_env());
+    library_loaded();
+    const auto user = unique_user("sh");
+    WsClient c;
+    ASSERT_TRUE(join(c, a.port(), user));
+    const auto before = a.metric("wsgw_messages_dropped_total{reason=\"bad_channel\"}");
+    for (const char* garbage : {"garbage", "12-0", "not-an-id"})
+        EXPECT_EQ(redis_.command("SPUBLISH wsgw:{" + user + "}:live " + garbage), "1") << garbage;
+    ASSERT_NE(publish(user, 1).find('-'), std::string::npos);
+    EXPECT_EQ(next_message(c).seq, 1) << "the valid message after the garbage";
+    EXPECT_TRUE(c.silent_for(200ms));
+    EXPECT_EQ(a.metric("wsgw_messages_dropped_total{reason=\"bad_channel\"}") - before, 3);
+    EXPECT_NE(a.log().find("shard channel message without the form"), std::string::npos) << a.log();
+}
+
 TEST(ShardedSetupTest, ARedisThatRefusesTheFunctionLibraryIsNamedInTheLog) {
     RedisServer old_style(0, "--rename-command FUNCTION \"\"");  // as a Redis without functions answers
     GatewayProcess a(old_style.url(), sharded_env());
