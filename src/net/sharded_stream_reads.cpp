@@ -136,32 +136,32 @@ void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, b
 void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
                                        std::optional<StreamId> read_up_to, bool resync, bool resumed) {
     auto& u = users_[user];
-    // What the read holds past hwm has not reached the shards: it goes now, to the sockets
-    // already registered (its live copy, if it comes, is dropped). With no hwm yet, no socket of
-    // the user has registered since the subscription: the read sets where live delivery starts.
-    // A failed read (no read_up_to) leaves hwm as it was.
-    if (read_up_to) {
-        if (!u.hwm)
-            u.hwm = *read_up_to;
-        else
-            for (const auto& e : entries)
-                if (e.id > *u.hwm) hand_off(u, e.id, sink_.take(e.channel, e.message, e.id, /*live=*/true));
+    // Each entry is validated once, for the shards and the backlog alike. What the read holds
+    // past hwm has not reached the shards: it goes now, to the sockets already registered (its
+    // live copy, if it comes, is dropped). With no hwm yet, no socket of the user has registered
+    // since the subscription: the read sets where live delivery starts. A failed read (no
+    // read_up_to) leaves hwm as it was.
+    const bool baseline = read_up_to && !u.hwm;
+    std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> read;
+    read.reserve(entries.size());
+    for (const auto& e : entries) {
+        const bool fresh = read_up_to && u.hwm && e.id > *u.hwm;
+        auto d = sink_.take(e.channel, e.message, e.id, /*live=*/fresh);
+        if (fresh) hand_off(u, e.id, d);
+        if (d) read.emplace_back(e.id, std::move(d));
     }
+    if (baseline) u.hwm = *read_up_to;
     StreamBacklog backlog;
     backlog.resumed = resumed;
     backlog.resync = resync;
     // Handed off after the read was taken, so not in it: the newest part of the backlog.
-    std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> later;
     for (const auto& [id, d] : u.recorded)
-        if (!read_up_to || id > *read_up_to) later.emplace_back(id, d);
+        if (!read_up_to || id > *read_up_to) read.emplace_back(id, d);
     if (resumed) {
-        for (const auto& e : entries)
-            if (auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false); d && admits(waiter.project_filter, *d))
-                backlog.messages.push_back(std::move(d));
-        for (auto& [id, d] : later)
-            if (admits(waiter.project_filter, *d)) backlog.messages.push_back(d);
+        for (auto& [id, d] : read)
+            if (admits(waiter.project_filter, *d)) backlog.messages.push_back(std::move(d));
     } else {
-        backlog.messages = latest_state(user, entries, later, waiter.project_filter);
+        backlog.messages = latest_state(user, read, waiter.project_filter);
     }
     if (u.reads == 0) u.recorded.clear();
     sink_.flush();
@@ -169,26 +169,21 @@ void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, 
 }
 
 std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(
-    const std::string& user, const std::vector<Entry>& entries,
-    const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& later, std::string_view project_filter) {
+    const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,
+    std::string_view project_filter) {
     // The rules of patterns mode's cache (newest per project of the payload, completed ones kept
-    // for less long, the filter on the payload's project), fed in stream order with each entry's
-    // age by the server's clock; what was handed off after the read is newest.
+    // for less long, the filter on the payload's project), fed in stream order with each
+    // message's age by the server's clock.
     LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
     const auto now = Clock::now();
     const auto wall = std::chrono::system_clock::now();
-    auto put = [&](const std::shared_ptr<const Delivery>& d, Clock::time_point at) {
+    for (const auto& [id, d] : read) {
         const auto type = d->outbound.type;
-        if (type == MessageType::project_progress || type == MessageType::project_completed)
-            cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed, at);
-    };
-    for (const auto& e : entries) {
-        auto d = sink_.take(e.channel, e.message, e.id, /*live=*/false);
-        if (!d) continue;
-        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - e.id.time());
-        put(d, now - std::chrono::duration_cast<Clock::duration>(age));
+        if (type != MessageType::project_progress && type != MessageType::project_completed) continue;
+        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - id.time());
+        cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed,
+                  now - std::chrono::duration_cast<Clock::duration>(age));
     }
-    for (const auto& [id, d] : later) put(d, now);
     return cache.get(user, project_filter, now);
 }
 

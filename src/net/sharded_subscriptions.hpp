@@ -154,9 +154,10 @@ private:
     // `read_up_to`: the newest id the read covered (nullopt: it failed).
     void finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
                      std::optional<StreamId> read_up_to, bool resync, bool resumed);
+    // The latest progress of each project among `read` (stream order), as patterns mode replays it.
     std::vector<std::shared_ptr<const Delivery>> latest_state(
-        const std::string& user, const std::vector<Entry>& entries,
-        const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& later, std::string_view project_filter);
+        const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,
+        std::string_view project_filter);
     void load_library(const RedisEndpoint& endpoint);
     void arm_retry();
     void tick();
