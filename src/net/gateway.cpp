@@ -124,6 +124,8 @@ void Gateway::set_up_sharded() {
     options.reconnect_max = std::chrono::milliseconds(config_.redis_reconnect_max_ms);
     options.unsubscribe_delay = std::chrono::milliseconds(config_.redis_unsubscribe_delay_ms);
     options.open_timeout = std::chrono::milliseconds(config_.handshake_timeout_ms / 2);
+    options.probe_interval = std::chrono::milliseconds(config_.redis_probe_interval_ms);
+    options.probe_timeout = std::chrono::milliseconds(config_.redis_probe_timeout_ms);
     options.retention = StreamRetention{config_.resume_max_messages_per_user, std::chrono::seconds(config_.resume_window_s),
                                         config_.max_message_bytes};
     options.replay = replay_limits(config_);

@@ -184,6 +184,7 @@ ShardedSubscriptions::Node& ShardedSubscriptions::node_for(const RedisEndpoint& 
     auto& node = it->second;
     if (fresh) {
         node.endpoint = endpoint;
+        node.pinged_at = Clock::now();  // the first PING after one interval
         node.link = RespLink::create(
             executor_, [this, key](redisReply* r) { on_node_reply(key, r); },
             [this, key](const std::string& cause) { on_node_lost(key, cause); });
@@ -252,6 +253,9 @@ void ShardedSubscriptions::on_node_reply(const std::string& key, redisReply* r) 
             }
             return arm_retry();
         case Sent::Kind::sunsubscribe:
+            return;
+        case Sent::Kind::ping:
+            node.ping_outstanding = false;
             return;
     }
 }
@@ -404,6 +408,29 @@ void ShardedSubscriptions::hand_off(User& u, const StreamId& id, std::shared_ptr
 // ---------------------------------------------------------------------------------------------
 // Lingering and waiting
 
+void ShardedSubscriptions::probe_links(std::chrono::steady_clock::time_point now) {
+    if (options_.probe_interval.count() == 0) return;
+    std::vector<std::string> silent;
+    for (auto& [key, node] : nodes_) {
+        if (node.ping_outstanding) {
+            if (now - node.pinged_at >= options_.probe_timeout) silent.push_back(key);
+            continue;
+        }
+        if (now - node.pinged_at < options_.probe_interval) continue;
+        // Answered in order with everything else on the link: ["pong", ""] once subscribed.
+        node.link->send({"PING"});
+        node.sent.push_back(Sent{Sent::Kind::ping, {}, 0});
+        node.pinged_at = now;
+        node.ping_outstanding = true;
+    }
+    for (const auto& key : silent) {
+        Metrics::add(metrics_.redis_probe_failures);
+        log::warn("redis_shard_probe_timeout", {{"redis", key}, {"timeout_ms", options_.probe_timeout.count()}});
+        if (auto it = nodes_.find(key); it != nodes_.end()) it->second.link->close();
+        on_node_lost(key, "no answer to PING within " + std::to_string(options_.probe_timeout.count()) + " ms");
+    }
+}
+
 void ShardedSubscriptions::tick() {
     if (stopped_) return;
     const auto now = Clock::now();
@@ -431,6 +458,7 @@ void ShardedSubscriptions::tick() {
         if (u.sub != Sub::none) used.insert(u.node);
         ++it;
     }
+    probe_links(now);
     // A node no user is on any more, with nothing in flight or queued, is let go.
     for (auto it = nodes_.begin(); it != nodes_.end();) {
         auto& node = it->second;

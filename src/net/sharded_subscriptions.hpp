@@ -55,6 +55,11 @@ public:
         // How long an opening socket waits for its user's subscription before it registers with
         // a resync (the node is down): it then gets live messages once the subscription stands.
         std::chrono::milliseconds open_timeout{5000};
+        // A PING on every node link each interval; no answer within the timeout drops the link
+        // (a frozen node, a connection a proxy or NAT lost half of), and its users subscribe
+        // again and read their gap. 0: no PING.
+        std::chrono::milliseconds probe_interval{5000};
+        std::chrono::milliseconds probe_timeout{3000};
         StreamRetention retention;
         ReplayLimits replay;
         bool cluster = false;
@@ -113,7 +118,7 @@ private:
         std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> recorded;
     };
     struct Sent {
-        enum class Kind { function_load, ssubscribe, sunsubscribe } kind;
+        enum class Kind { function_load, ssubscribe, sunsubscribe, ping } kind;
         std::vector<std::string> users;
         std::size_t replies = 0;
     };
@@ -123,6 +128,8 @@ private:
         std::deque<Sent> sent;
         std::vector<std::string> subscribe;
         std::vector<std::string> unsubscribe;
+        std::chrono::steady_clock::time_point pinged_at{};  // the last PING sent
+        bool ping_outstanding = false;
     };
     struct Entry {
         StreamId id;
@@ -161,6 +168,8 @@ private:
     void load_library(const RedisEndpoint& endpoint);
     void arm_retry();
     void tick();
+    // PINGs each node link that is due, and drops those whose PING went unanswered.
+    void probe_links(std::chrono::steady_clock::time_point now);
     std::size_t read_count() const;
     static std::optional<std::vector<Entry>> parse_entries(redisReply* reply);
 

@@ -290,6 +290,26 @@ TEST_F(ShardedTest, GarbageOnAShardChannelIsDroppedAndTheUserKeepsReceiving) {
     EXPECT_NE(a.log().find("shard channel message without the form"), std::string::npos) << a.log();
 }
 
+// A link that stops answering (here a frozen server) is caught by its PING, dropped and made
+// again; what was published meanwhile comes from the stream.
+TEST_F(ShardedTest, AShardLinkThatStopsAnsweringIsDroppedAndItsUsersCatchUp) {
+    GatewayProcess a(redis_.url(), sharded_env({{"WSGW_REDIS_PROBE_INTERVAL_MS", "200"}, {"WSGW_REDIS_PROBE_TIMEOUT_MS", "400"}}));
+    library_loaded();
+    const auto user = unique_user("sh");
+    WsClient c;
+    ASSERT_TRUE(join(c, a.port(), user));
+    publish(user, 1);
+    ASSERT_EQ(next_message(c).seq, 1);
+    redis_.freeze();
+    EXPECT_TRUE(eventually([&] { return a.log().find("\"event\":\"redis_shard_probe_timeout\"") != std::string::npos; }, 5s))
+        << a.log();
+    redis_.thaw();
+    for (int i = 2; i <= 4; ++i) ASSERT_NE(publish(user, i).find('-'), std::string::npos);
+    for (int i = 2; i <= 4; ++i) EXPECT_EQ(next_message(c, 10s).seq, i) << a.log();
+    EXPECT_TRUE(c.silent_for(300ms)) << "nothing twice";
+    EXPECT_FALSE(c.closed()) << "the client stays connected";
+}
+
 TEST(ShardedSetupTest, ARedisThatRefusesTheFunctionLibraryIsNamedInTheLog) {
     RedisServer old_style(0, "--rename-command FUNCTION \"\"");  // as a Redis without functions answers
     GatewayProcess a(old_style.url(), sharded_env());
