@@ -157,5 +157,43 @@ TEST(ShardedClusterTest, APrimaryFailoverLosesNothingTheReplicatedStreamHolds) {
     EXPECT_TRUE(back.silent_for(300ms)) << "nothing twice";
 }
 
+// The streams outlive the fleet: every instance stopped, new ones started, and a client resumes
+// exactly where it was; an id the stream no longer holds gets its resync at once; a publisher
+// naming another user's channel is refused on the primary it reaches.
+TEST(ShardedClusterTest, ResumesAfterTheWholeFleetRestartedAndRefusesBadPublishes) {
+    RedisCluster cluster;
+    const auto user = a_user_per_primary(cluster.topology()).back();
+    std::string last_id;
+    {
+        GatewayProcess a("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+        ASSERT_TRUE(eventually([&] { return callable(cluster); }, 10s)) << a.log();
+        WsClient c;
+        ASSERT_TRUE(join(c, a.port(), user));
+        for (int i = 1; i <= 2; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
+        for (int i = 1; i <= 2; ++i) {
+            auto m = c.next(5s);
+            ASSERT_TRUE(m);
+            last_id = json::parse(*m)["id"];
+        }
+    }
+    for (int i = 3; i <= 5; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
+    const auto* owner = cluster.topology().slot_owner(key_slot(user));
+    ASSERT_TRUE(owner);
+    const auto refused = fcall_publish(owner->port, user, "user_noti:someone-else", numbered(9));
+    EXPECT_TRUE(refused.starts_with("ERR wsgw_publish")) << refused;
+
+    GatewayProcess fresh("redis://127.0.0.1:1/0", sharded_cluster_env(cluster));
+    WsClient back;
+    ASSERT_TRUE(back.connect(fresh.port(), "/ws?token=" + make_token(user) + "&last_id=" + last_id));
+    for (int i = 3; i <= 5; ++i) EXPECT_EQ(next_seq(back), i) << fresh.log();
+    EXPECT_TRUE(back.silent_for(300ms)) << "the refused publish reached no one";
+
+    WsClient gone;
+    ASSERT_TRUE(gone.connect(fresh.port(), "/ws?token=" + make_token(user) + "&last_id=1-0"));
+    auto first = gone.next(3s);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(json::parse(*first)["type"], "resync");
+}
+
 }  // namespace
 }  // namespace wsgw::test
