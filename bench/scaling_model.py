@@ -163,10 +163,15 @@ def model_sharded(ks, k, rate, instances, connections, primaries, args):
     n = max(1, primaries)
     row["memory"] = (f"{per_instance * args.socket_kib * KIB / MIB:.0f} MiB sockets per instance; per primary: "
                      f"{stream_mem / n / MIB:,.0f} MiB streams + {subs / n / 1e3:.0f}k subscriptions ({sub_mem / n / MIB:.0f} MiB)")
-    limits = {"Redis CPU (one core per node)": redis_limit, "gateway CPU (cores per instance)": (own + others) / args.cores}
-    first = max(limits, key=limits.get)
-    row["first"] = f"{first} at {limits[first]:.0%}" if limits[first] >= 1 else f"nothing yet (highest: {first} at {limits[first]:.0%})"
+    row["first"] = first_limit(redis_limit, (own + others) / args.cores)
     return row
+
+
+def first_limit(redis_cores, gateway_share):
+    """Which resource runs out first (at or past 100 %), or the highest one when none does."""
+    limits = {"Redis CPU (one core per node)": redis_cores, "gateway CPU (cores per instance)": gateway_share}
+    first = max(limits, key=limits.get)
+    return f"{first} at {limits[first]:.0%}" if limits[first] >= 1 else f"nothing yet (highest: {first} at {limits[first]:.0%})"
 
 
 def model(k, rate, instances, connections, primaries, args):
@@ -196,9 +201,7 @@ def model(k, rate, instances, connections, primaries, args):
     window_s = args.resume_max_bytes / (rate * (args.payload + args.retained_overhead))
     row["memory"] = (f"{sockets / MIB:.0f} MiB sockets + {window / MIB:.0f} MiB resume window"
                      f" (covers {min(window_s, args.resume_window_s):.0f} s at the default {args.resume_max_bytes / MIB:.0f} MiB)")
-    limits = {"Redis CPU (one core per node)": redis_limit, "gateway CPU (cores per instance)": (own + others) / args.cores}
-    first = max(limits, key=limits.get)
-    row["first"] = f"{first} at {limits[first]:.0%}" if limits[first] >= 1 else f"nothing yet (highest: {first} at {limits[first]:.0%})"
+    row["first"] = first_limit(redis_limit, (own + others) / args.cores)
     return row
 
 

@@ -25,23 +25,6 @@ std::string numbered(int n, bool with_id = false) {
     return m.dump();
 }
 
-struct Got {
-    int seq = -1;
-    std::string id;
-    std::string type;
-};
-
-Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
-    auto m = c.next(timeout);
-    if (!m) return {};
-    auto j = json::parse(*m);
-    Got g;
-    g.type = j.value("type", "");
-    g.id = j.value("id", "");
-    if (j.contains("payload") && j["payload"].contains("seq")) g.seq = j["payload"]["seq"].get<int>();
-    return g;
-}
-
 class ResumeTest : public ::testing::Test {
 protected:
     RedisServer redis_;

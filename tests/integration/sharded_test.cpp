@@ -22,25 +22,6 @@ using json = nlohmann::json;
 
 std::string numbered(int n) { return json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); }
 
-struct Got {
-    int seq = -1;
-    std::string id;
-    std::string type;
-    json payload;
-};
-
-Got next_message(WsClient& c, std::chrono::milliseconds timeout = 3s) {
-    auto m = c.next(timeout);
-    if (!m) return {};
-    auto j = json::parse(*m);
-    Got g;
-    g.type = j.value("type", "");
-    g.id = j.value("id", "");
-    if (j.contains("payload")) g.payload = j["payload"];
-    if (g.payload.is_object() && g.payload.contains("seq")) g.seq = g.payload["seq"].get<int>();
-    return g;
-}
-
 std::map<std::string, std::string> sharded_env(std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> env{{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
                                            {"WSGW_THREADS", "2"},

@@ -102,6 +102,27 @@ void make_certificate(const TempDir& dir, const std::string& common_name);
 // Resident set size of a process in KiB (0 when unknown).
 long rss_kib(pid_t pid);
 
+// A frame as the resume tests read it: its type, id, payload, and the payload's "seq" (-1: none).
+struct Got {
+    int seq = -1;
+    std::string id;
+    std::string type;
+    nlohmann::json payload;
+};
+
+// The next frame on `c`, or a Got with an empty type when none came in time.
+inline Got next_message(WsClient& c, std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
+    auto m = c.next(timeout);
+    if (!m) return {};
+    auto j = nlohmann::json::parse(*m);
+    Got g;
+    g.type = j.value("type", "");
+    g.id = j.value("id", "");
+    if (j.contains("payload")) g.payload = j["payload"];
+    if (g.payload.is_object() && g.payload.contains("seq")) g.seq = g.payload["seq"].get<int>();
+    return g;
+}
+
 // The seam test of both modes: while `publish(i)` sends notifications 1..total with {"seq": i},
 // a client reads on the instance on `first_port` until `switch_after` have arrived, leaves, and
 // comes back on `second_port` with the last id it saw. The seqs it got, in order (all of
