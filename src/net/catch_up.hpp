@@ -10,6 +10,8 @@
 // or sent twice across the seam.
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "net/logging.hpp"
@@ -33,21 +35,13 @@ inline std::size_t send_backlog(Session& session, SendQueue& queue,
     return items.size();
 }
 
-// Framed for WebSocket like every queued item; an SSE session reads the JSON inside.
-inline void send_resync(Session& session) {
-    auto resync = std::make_shared<Outbound>();
-    resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
-    session.send(std::move(resync));
-}
-
-inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& peer, Metrics& metrics) {
-    const auto& user = peer.identity.user_id;
-    // What this thread kept raw for the user is validated now, before it is read; what arrives
-    // from here on is validated on arrival (the user is registered).
-    shard.validate_kept_raw(user);
+// Either transport, either mode: what the socket missed when its last_id was found (`missed`),
+// else a resync (when it gave a last_id) and the latest state of its projects (`latest()`).
+template <class Latest>
+void send_catch_up(Session& session, SendQueue& queue, Peer& peer, Metrics& metrics,
+                   const std::optional<std::vector<std::shared_ptr<const Delivery>>>& missed, Latest&& latest) {
     if (!peer.last_id.empty()) {
-        auto missed = shard.missed(user, peer.last_id, peer.project_filter);
-        log::debug("resume", {{"user", user}, {"last_id", peer.last_id}, {"found", missed.has_value()},
+        log::debug("resume", {{"user", peer.identity.user_id}, {"last_id", peer.last_id}, {"found", missed.has_value()},
                               {"messages", missed ? missed->size() : 0}});
         std::string().swap(peer.last_id);
         if (missed) {
@@ -56,27 +50,30 @@ inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& pee
             return;
         }
         Metrics::add(metrics.resume_misses);
-        send_resync(session);
+        // Framed for WebSocket like every queued item; an SSE session reads the JSON inside.
+        auto resync = std::make_shared<Outbound>();
+        resync->frame = ws::make_frame(ws::Opcode::text, make_resync(std::chrono::system_clock::now()));
+        session.send(std::move(resync));
     }
-    if (auto n = send_backlog(session, queue, shard.last_state(user, peer.project_filter))) Metrics::add(metrics.replayed, n);
+    if (auto n = send_backlog(session, queue, latest())) Metrics::add(metrics.replayed, n);
+}
+
+inline void catch_up(Shard& shard, Session& session, SendQueue& queue, Peer& peer, Metrics& metrics) {
+    const auto& user = peer.identity.user_id;
+    // What this thread kept raw for the user is validated now, before it is read; what arrives
+    // from here on is validated on arrival (the user is registered).
+    shard.validate_kept_raw(user);
+    std::optional<std::vector<std::shared_ptr<const Delivery>>> missed;
+    if (!peer.last_id.empty()) missed = shard.missed(user, peer.last_id, peer.project_filter);
+    send_catch_up(session, queue, peer, metrics, missed, [&] { return shard.last_state(user, peer.project_filter); });
 }
 
 // Sharded mode: the same, from what the user's stream held (net/user_streams.hpp).
 inline void catch_up_from_stream(Session& session, SendQueue& queue, Peer& peer, StreamBacklog& backlog,
                                  Metrics& metrics) {
-    if (!peer.last_id.empty()) {
-        log::debug("resume", {{"user", peer.identity.user_id}, {"last_id", peer.last_id}, {"found", backlog.resumed},
-                              {"messages", backlog.resumed ? backlog.messages.size() : 0}});
-        std::string().swap(peer.last_id);
-        if (backlog.resumed) {
-            Metrics::add(metrics.resume_hits);
-            Metrics::add(metrics.resumed_messages, send_backlog(session, queue, backlog.messages));
-            return;
-        }
-        Metrics::add(metrics.resume_misses);
-        send_resync(session);
-    }
-    if (auto n = send_backlog(session, queue, backlog.messages)) Metrics::add(metrics.replayed, n);
+    std::optional<std::vector<std::shared_ptr<const Delivery>>> missed;
+    if (backlog.resumed) missed = std::move(backlog.messages);
+    send_catch_up(session, queue, peer, metrics, missed, [&] { return std::move(backlog.messages); });
 }
 
 }  // namespace wsgw

@@ -94,7 +94,7 @@ void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
                             if (!entries) {
                                 metrics_.count_stream_read(StreamReadResult::failed);
                                 log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "resume"}});
-                                return finish_read(user, *w, {}, std::nullopt, /*resync=*/true, /*resumed=*/false);
+                                return finish_read(user, *w, {}, std::nullopt, /*resumed=*/false);
                             }
                             // Found only when the stream still starts at or before last_id (its
                             // first entry read is last_id itself) and holds all that came after.
@@ -103,7 +103,7 @@ void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
                             metrics_.count_stream_read(StreamReadResult::resumed);
                             const auto up_to = entries->back().id;
                             entries->erase(entries->begin());
-                            finish_read(user, *w, *entries, up_to, /*resync=*/false, /*resumed=*/true);
+                            finish_read(user, *w, *entries, up_to, /*resumed=*/true);
                         });
                     });
 }
@@ -122,19 +122,19 @@ void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, b
                             if (!entries) {
                                 metrics_.count_stream_read(StreamReadResult::failed);
                                 log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "latest_state"}});
-                                return finish_read(user, *w, {}, std::nullopt, resync, /*resumed=*/false);
+                                return finish_read(user, *w, {}, std::nullopt, /*resumed=*/false);
                             }
                             metrics_.count_stream_read(resync ? StreamReadResult::resync : StreamReadResult::latest);
                             std::reverse(entries->begin(), entries->end());
                             // An empty stream was read all the same: nothing came before now.
                             const auto up_to = entries->empty() ? StreamId{} : entries->back().id;
-                            finish_read(user, *w, *entries, up_to, resync, /*resumed=*/false);
+                            finish_read(user, *w, *entries, up_to, /*resumed=*/false);
                         });
                     });
 }
 
 void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
-                                       std::optional<StreamId> read_up_to, bool resync, bool resumed) {
+                                       std::optional<StreamId> read_up_to, bool resumed) {
     auto& u = users_[user];
     // Each entry is validated once, for the shards and the backlog alike. What the read holds
     // past hwm has not reached the shards: it goes now, to the sockets already registered (its
@@ -153,7 +153,6 @@ void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, 
     if (baseline) u.hwm = *read_up_to;
     StreamBacklog backlog;
     backlog.resumed = resumed;
-    backlog.resync = resync;
     // Handed off after the read was taken, so not in it: the newest part of the backlog.
     for (const auto& [id, d] : u.recorded)
         if (!read_up_to || id > *read_up_to) read.emplace_back(id, d);

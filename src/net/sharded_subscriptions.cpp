@@ -73,7 +73,7 @@ void ShardedSubscriptions::release(std::string user) {
 }
 
 void ShardedSubscriptions::open_here(std::string user, Waiter waiter) {
-    if (stopped_) return waiter.done(StreamBacklog{false, !waiter.last_id.empty(), {}});
+    if (stopped_) return waiter.done(StreamBacklog{});
     auto& u = users_[user];
     ++u.sockets;
     if (u.sub == Sub::live) return read_for(user, std::move(waiter));
@@ -448,7 +448,7 @@ void ShardedSubscriptions::tick() {
             w = u.waiters.erase(w);
             metrics_.count_stream_read(StreamReadResult::failed);
             log::warn("redis_shard_subscribe_timeout", {{"user", name}, {"timeout_ms", options_.open_timeout.count()}});
-            waiter.done(StreamBacklog{false, true, {}});
+            waiter.done(StreamBacklog{});
         }
         if (u.sockets == 0 && u.waiters.empty() && u.reads == 0 && now >= u.linger_until) {
             unsubscribe(name, u);

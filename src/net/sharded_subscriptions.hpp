@@ -160,7 +160,7 @@ private:
     // Entries newer than the user's hwm go to the shards; then the waiter's backlog is built.
     // `read_up_to`: the newest id the read covered (nullopt: it failed).
     void finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
-                     std::optional<StreamId> read_up_to, bool resync, bool resumed);
+                     std::optional<StreamId> read_up_to, bool resumed);
     // The latest progress of each project among `read` (stream order), as patterns mode replays it.
     std::vector<std::shared_ptr<const Delivery>> latest_state(
         const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,

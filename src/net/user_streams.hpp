@@ -12,8 +12,9 @@
 namespace wsgw {
 
 struct StreamBacklog {
-    bool resumed = false;  // last_id was found: `messages` is what came after it
-    bool resync = false;   // last_id was given and cannot be resumed from: a resync goes first
+    // last_id was found: `messages` is what came after it. A last_id given and not found gets a
+    // resync first.
+    bool resumed = false;
     // Oldest first: what the socket missed, or (without last_id, or after a resync) the latest
     // progress of each of its projects.
     std::vector<std::shared_ptr<const Delivery>> messages;

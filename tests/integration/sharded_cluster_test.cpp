@@ -177,7 +177,8 @@ TEST(ShardedClusterTest, ResumesAfterTheWholeFleetRestartedAndRefusesBadPublishe
         }
     }
     for (int i = 3; i <= 5; ++i) ASSERT_NE(publish(cluster, user, i).find('-'), std::string::npos);
-    const auto* owner = cluster.topology().slot_owner(key_slot(user));
+    const auto topology = cluster.topology();
+    const auto* owner = topology.slot_owner(key_slot(user));
     ASSERT_TRUE(owner);
     const auto refused = fcall_publish(owner->port, user, "user_noti:someone-else", numbered(9));
     EXPECT_TRUE(refused.starts_with("ERR wsgw_publish")) << refused;
