@@ -20,11 +20,13 @@ std::string resp_command(const std::vector<std::string>& args) {
     return out;
 }
 
-std::shared_ptr<RespLink> RespLink::create(asio::any_io_executor executor, OnReply on_reply, OnLost on_lost) {
-    return std::shared_ptr<RespLink>(new RespLink(std::move(executor), std::move(on_reply), std::move(on_lost)));
+std::shared_ptr<RespLink> RespLink::create(asio::any_io_executor executor, std::size_t max_reply_bytes, OnReply on_reply,
+                                           OnLost on_lost) {
+    return std::shared_ptr<RespLink>(
+        new RespLink(std::move(executor), max_reply_bytes, std::move(on_reply), std::move(on_lost)));
 }
 
-RespLink::RespLink(asio::any_io_executor executor, OnReply on_reply, OnLost on_lost)
+RespLink::RespLink(asio::any_io_executor executor, std::size_t max_reply_bytes, OnReply on_reply, OnLost on_lost)
     : executor_(executor),
       on_reply_(std::move(on_reply)),
       on_lost_(std::move(on_lost)),
@@ -32,7 +34,8 @@ RespLink::RespLink(asio::any_io_executor executor, OnReply on_reply, OnLost on_l
       resolver_(executor),
       deadline_(executor),
       reader_(redisReaderCreate()),
-      in_(16 * 1024) {}
+      in_(16 * 1024),
+      max_reply_bytes_(max_reply_bytes) {}
 
 RespLink::~RespLink() {
     if (reader_) redisReaderFree(reader_);
@@ -131,7 +134,8 @@ void RespLink::read() {
             freeReplyObject(r);
             if (self->closed_) return;  // the handler closed the link
         }
-        if (self->buffered_ > kMaxReplyBytes) return self->lost("a reply exceeds " + std::to_string(kMaxReplyBytes) + " bytes");
+        if (self->buffered_ > self->max_reply_bytes_)
+            return self->lost("a reply exceeds " + std::to_string(self->max_reply_bytes_) + " bytes");
         self->read();
     });
 }

@@ -32,7 +32,10 @@ public:
     // after close().
     using OnLost = std::function<void(const std::string& cause)>;
 
-    static std::shared_ptr<RespLink> create(boost::asio::any_io_executor executor, OnReply on_reply, OnLost on_lost);
+    // A reply that grows past `max_reply_bytes` before it is complete ends the link: a bound on
+    // what one node (or anyone who can publish to a channel it carries) can make this process hold.
+    static std::shared_ptr<RespLink> create(boost::asio::any_io_executor executor, std::size_t max_reply_bytes,
+                                            OnReply on_reply, OnLost on_lost);
     ~RespLink();
     RespLink(const RespLink&) = delete;
     RespLink& operator=(const RespLink&) = delete;
@@ -43,13 +46,10 @@ public:
     void send(const std::vector<std::string>& args);
     // Drops the connection; on_lost is not called and no reply is handed on after this.
     void close();
-    bool closed() const noexcept { return closed_; }
 
-    // Replies larger than this end the link: a bound on what one node can make this process hold.
-    static constexpr std::size_t kMaxReplyBytes = 512u * 1024 * 1024;
 
 private:
-    RespLink(boost::asio::any_io_executor executor, OnReply on_reply, OnLost on_lost);
+    RespLink(boost::asio::any_io_executor executor, std::size_t max_reply_bytes, OnReply on_reply, OnLost on_lost);
     void on_connected();
     void read();
     void write();
@@ -65,6 +65,7 @@ private:
     std::string out_;      // formatted commands not written yet
     std::string writing_;  // the write in flight
     std::vector<char> in_;
+    std::size_t max_reply_bytes_;
     std::size_t buffered_ = 0;  // bytes fed to the reader that no complete reply has taken yet
     bool connected_ = false;
     bool closed_ = false;

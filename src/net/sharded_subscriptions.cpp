@@ -178,15 +178,20 @@ void ShardedSubscriptions::flush() {
     }
 }
 
+std::size_t ShardedSubscriptions::max_reply_bytes() const {
+    // The largest reply a shard link carries is an smessage: a message the function let through
+    // (max_message_bytes) with its id and channel. Anything larger was not published by it.
+    return options_.retention.max_message_bytes + 64 * 1024;
+}
+
 ShardedSubscriptions::Node& ShardedSubscriptions::node_for(const RedisEndpoint& endpoint) {
     const auto key = RedisClient::endpoint_text(endpoint);
     auto [it, fresh] = nodes_.try_emplace(key);
     auto& node = it->second;
     if (fresh) {
-        node.endpoint = endpoint;
         node.pinged_at = Clock::now();  // the first PING after one interval
         node.link = RespLink::create(
-            executor_, [this, key](redisReply* r) { on_node_reply(key, r); },
+            executor_, max_reply_bytes(), [this, key](redisReply* r) { on_node_reply(key, r); },
             [this, key](const std::string& cause) { on_node_lost(key, cause); });
         node.link->connect(endpoint, options_.connect_timeout);
         // Loaded on every node linked to, before anything else: a primary that came up empty
@@ -356,7 +361,7 @@ void ShardedSubscriptions::load_library(const RedisEndpoint& endpoint) {
         });
     };
     auto link = RespLink::create(
-        executor_,
+        executor_, max_reply_bytes(),
         [done](redisReply* r) {
             if (r->type == REDIS_REPLY_ERROR) done(false, std::string(text(r)));
             else done(true, "");

@@ -123,7 +123,6 @@ private:
         std::size_t replies = 0;
     };
     struct Node {
-        RedisEndpoint endpoint;
         std::shared_ptr<RespLink> link;
         std::deque<Sent> sent;
         std::vector<std::string> subscribe;
@@ -171,6 +170,7 @@ private:
     // PINGs each node link that is due, and drops those whose PING went unanswered.
     void probe_links(std::chrono::steady_clock::time_point now);
     std::size_t read_count() const;
+    std::size_t max_reply_bytes() const;
     static std::optional<std::vector<Entry>> parse_entries(redisReply* reply);
 
     boost::asio::any_io_executor executor_;

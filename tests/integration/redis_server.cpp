@@ -91,11 +91,19 @@ void RedisServer::thaw() {
 }
 
 long long RedisServer::publish(const std::string& channel, const std::string& payload) const {
+    return publish_with("PUBLISH", channel, payload);
+}
+
+long long RedisServer::spublish(const std::string& channel, const std::string& payload) const {
+    return publish_with("SPUBLISH", channel, payload);
+}
+
+long long RedisServer::publish_with(const char* command, const std::string& channel, const std::string& payload) const {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!publisher_) publisher_ = connect(port_, password_);
         if (!publisher_) return -1;
-        auto* r = static_cast<redisReply*>(redisCommand(publisher_.get(), "PUBLISH %b %b", channel.data(), channel.size(),
-                                                        payload.data(), payload.size()));
+        auto* r = static_cast<redisReply*>(redisCommand(publisher_.get(), "%s %b %b", command, channel.data(),
+                                                        channel.size(), payload.data(), payload.size()));
         if (!r) {  // the connection broke (a restarted server): reconnect once
             publisher_.reset();
             continue;

@@ -32,6 +32,8 @@ public:
     long long publish(const std::string& channel, const std::string& payload) const;
     // Sends any command and returns the reply as text ("" on error).
     std::string command(const std::string& cmd) const;
+    // SPUBLISH; returns the number of shard-channel subscribers that received it.
+    long long spublish(const std::string& channel, const std::string& payload) const;
     // Sharded mode's publish: FCALL wsgw_publish 1 <user> <channel> <message>. The message id,
     // or "ERR ..." as the server refused it.
     std::string fcall_publish(const std::string& user, const std::string& channel, const std::string& message) const;
@@ -50,6 +52,8 @@ public:
     };
 
 private:
+    long long publish_with(const char* command, const std::string& channel, const std::string& payload) const;
+
     std::uint16_t port_;
     std::string extra_args_;
     pid_t pid_ = -1;

@@ -271,6 +271,22 @@ TEST_F(ShardedTest, GarbageOnAShardChannelIsDroppedAndTheUserKeepsReceiving) {
     EXPECT_NE(a.log().find("shard channel message without the form"), std::string::npos) << a.log();
 }
 
+// Anyone who can SPUBLISH can send a shard link more than any message the function lets through:
+// the link is dropped before it holds more than max_message_bytes and a little, and made again.
+TEST_F(ShardedTest, AnOversizedShardChannelMessageEndsTheLinkNotTheProcess) {
+    GatewayProcess a(redis_.url(), sharded_env({{"WSGW_MAX_MESSAGE_BYTES", "4096"}}));
+    library_loaded();
+    const auto user = unique_user("sh");
+    WsClient c;
+    ASSERT_TRUE(join(c, a.port(), user));
+    const auto huge = "1-0 user_noti:" + user + " " + std::string(1024 * 1024, 'x');
+    EXPECT_EQ(redis_.spublish("wsgw:{" + user + "}:live", huge), 1);
+    EXPECT_TRUE(eventually([&] { return a.log().find("a reply exceeds") != std::string::npos; })) << a.log();
+    for (int i = 1; i <= 2; ++i) ASSERT_NE(publish(user, i).find('-'), std::string::npos);
+    for (int i = 1; i <= 2; ++i) EXPECT_EQ(next_message(c, 10s).seq, i) << a.log();
+    EXPECT_FALSE(c.closed());
+}
+
 // A link that stops answering (here a frozen server) is caught by its PING, dropped and made
 // again; what was published meanwhile comes from the stream.
 TEST_F(ShardedTest, AShardLinkThatStopsAnsweringIsDroppedAndItsUsersCatchUp) {

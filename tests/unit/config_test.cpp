@@ -957,3 +957,39 @@ TEST(ConfigCompression, RefusesAnUnknownSwitchAndAMinimumPastItsBound) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigPubSubMode, IsPatternsByDefaultAndTakesShardedWithItsDelay) {
+    Sources s;
+    auto l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.redis_pubsub_mode, "patterns");
+    EXPECT_EQ(l.config.redis_unsubscribe_delay_ms, 10'000u);
+    s.env["WSGW_REDIS_PUBSUB_MODE"] = " sharded ";
+    s.env["WSGW_REDIS_UNSUBSCRIBE_DELAY_MS"] = "0";
+    l = s.load();
+    ASSERT_TRUE(l.errors.empty()) << joined(l.errors);
+    EXPECT_EQ(l.config.redis_pubsub_mode, "sharded");
+    EXPECT_EQ(l.config.redis_unsubscribe_delay_ms, 0u) << "0: let go at the next check";
+    s.env["WSGW_REDIS_UNSUBSCRIBE_DELAY_MS"] = "3600000";
+    EXPECT_EQ(s.load().config.redis_unsubscribe_delay_ms, 3'600'000u) << "the bound itself is accepted";
+}
+
+TEST(ConfigPubSubMode, RefusesAnUnknownModeAndADelayPastItsBoundNamingTheVariable) {
+    Sources s;
+    s.env["WSGW_REDIS_PUBSUB_MODE"] = "Sharded";
+    auto l = s.load();
+    ASSERT_EQ(l.errors.size(), 1u) << joined(l.errors);
+    EXPECT_NE(l.errors[0].find("WSGW_REDIS_PUBSUB_MODE"), std::string::npos) << l.errors[0];
+    EXPECT_NE(l.errors[0].find("patterns or sharded"), std::string::npos) << l.errors[0];
+    s.env.erase("WSGW_REDIS_PUBSUB_MODE");
+    for (const char* bad : {"3600001", "-1", "18446744073709551616", "10s"}) {
+        s.env["WSGW_REDIS_UNSUBSCRIBE_DELAY_MS"] = bad;
+        l = s.load();
+        ASSERT_EQ(l.errors.size(), 1u) << bad << ": " << joined(l.errors);
+        EXPECT_NE(l.errors[0].find("WSGW_REDIS_UNSUBSCRIBE_DELAY_MS"), std::string::npos) << l.errors[0];
+    }
+}
+
+}  // namespace
