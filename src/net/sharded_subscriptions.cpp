@@ -32,7 +32,8 @@ ShardedSubscriptions::ShardedSubscriptions(asio::any_io_executor executor, Optio
       metrics_(metrics),
       routes_(std::move(routes)),
       sink_(std::move(sink)),
-      library_(publish_library_source(options_.retention)),
+      library_(executor_, publish_library_source(options_.retention), max_reply_bytes(), options_.connect_timeout,
+               metrics_),
       retry_timer_(executor_),
       tick_timer_(executor_),
       rng_(std::random_device{}()) {}
@@ -51,8 +52,7 @@ void ShardedSubscriptions::stop() {
     for (auto& [key, node] : nodes_)
         if (node.link) node.link->close();
     nodes_.clear();
-    for (auto& [key, link] : loading_) link->close();
-    loading_.clear();
+    library_.stop();
     metrics_.shard_subscriptions = 0;
 }
 
@@ -196,7 +196,7 @@ ShardedSubscriptions::Node& ShardedSubscriptions::node_for(const RedisEndpoint& 
         node.link->connect(endpoint, options_.connect_timeout);
         // Loaded on every node linked to, before anything else: a primary that came up empty
         // (a replaced node, a flushed one) has the library again before its users' messages.
-        node.link->send({"FUNCTION", "LOAD", "REPLACE", library_});
+        node.link->send(library_.load_command());
         node.sent.push_back(Sent{Sent::Kind::function_load, {}, 0});
     }
     return node;
@@ -234,16 +234,7 @@ void ShardedSubscriptions::on_node_reply(const std::string& key, redisReply* r) 
     const bool error = r->type == REDIS_REPLY_ERROR;
     switch (sent.kind) {
         case Sent::Kind::function_load:
-            if (error) {
-                Metrics::add(metrics_.function_loads_failed);
-                log::error("redis_function_load_failed",
-                           {{"redis", key}, {"library", kPublishLibrary}, {"error", std::string(text(r))},
-                            {"hint", "sharded mode needs Redis 7 with FUNCTION and the permission to load it"}});
-            } else {
-                Metrics::add(metrics_.function_loads_ok);
-                log::debug("redis_function_loaded", {{"redis", key}, {"library", kPublishLibrary}});
-            }
-            return;
+            return library_.report(key, error ? text(r) : std::string_view{}, /*announce=*/false);
         case Sent::Kind::ssubscribe:
             // A MOVED (the slot is served elsewhere now), or a refusal: tried again on the slot's
             // owner after the backoff.
@@ -331,45 +322,7 @@ void ShardedSubscriptions::routes_changed(bool reconnected) {
         u.gap = u.hwm.has_value();
         subscribe(name, u);
     }
-    std::vector<std::string> primaries;
-    for (const auto& p : routes_.primaries()) primaries.push_back(RedisClient::endpoint_text(p));
-    std::sort(primaries.begin(), primaries.end());
-    if (!reconnected && primaries == primaries_loaded_) return;
-    primaries_loaded_ = primaries;
-    for (const auto& p : routes_.primaries()) load_library(p);
-}
-
-void ShardedSubscriptions::load_library(const RedisEndpoint& endpoint) {
-    const auto key = RedisClient::endpoint_text(endpoint);
-    if (loading_.count(key)) return;
-    auto done = [this, key](bool ok, const std::string& error) {
-        if (ok) {
-            Metrics::add(metrics_.function_loads_ok);
-            log::info("redis_function_loaded", {{"redis", key}, {"library", kPublishLibrary}});
-        } else {
-            Metrics::add(metrics_.function_loads_failed);
-            log::error("redis_function_load_failed",
-                       {{"redis", key}, {"library", kPublishLibrary}, {"error", error},
-                        {"hint", "sharded mode needs Redis 7 with FUNCTION and the permission to load it"}});
-        }
-        // Not from inside the link's own handler.
-        asio::post(executor_, [this, key] {
-            if (auto it = loading_.find(key); it != loading_.end()) {
-                it->second->close();
-                loading_.erase(it);
-            }
-        });
-    };
-    auto link = RespLink::create(
-        executor_, max_reply_bytes(),
-        [done](redisReply* r) {
-            if (r->type == REDIS_REPLY_ERROR) done(false, std::string(text(r)));
-            else done(true, "");
-        },
-        [done](const std::string& cause) { done(false, cause); });
-    loading_[key] = link;
-    link->connect(endpoint, options_.connect_timeout);
-    link->send({"FUNCTION", "LOAD", "REPLACE", library_});
+    library_.primaries_changed(routes_.primaries(), reconnected);
 }
 
 // ---------------------------------------------------------------------------------------------

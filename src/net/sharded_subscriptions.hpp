@@ -15,8 +15,8 @@
 //   (XRANGE from last_id, or the newest entries for the latest state); entries newer than `hwm`
 //   are handed to the shards first, the live batch is flushed, and only then is the socket told
 //   to register. Every message is then either in its backlog or reaches it live, once.
-// - The function library is loaded on every primary: on each node link as it connects, and on
-//   every primary the routes name after a reconnect or a change of primaries.
+// - The function library (net/function_library.hpp) is loaded on each node link as it connects,
+//   and on every primary the routes name after a reconnect or a change of primaries.
 // Stream reads (the gap, a socket's backlog) are implemented in net/sharded_stream_reads.cpp.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/function_library.hpp"
 #include "net/redis_client.hpp"
 #include "net/resp_link.hpp"
 #include "net/user_streams.hpp"
@@ -164,7 +165,6 @@ private:
     std::vector<std::shared_ptr<const Delivery>> latest_state(
         const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,
         std::string_view project_filter);
-    void load_library(const RedisEndpoint& endpoint);
     void arm_retry();
     void tick();
     // PINGs each node link that is due, and drops those whose PING went unanswered.
@@ -178,11 +178,9 @@ private:
     Metrics& metrics_;
     Routes routes_;
     Sink sink_;
-    std::string library_;
     std::unordered_map<std::string, User> users_;
     std::map<std::string, Node> nodes_;  // by endpoint text
-    std::vector<std::string> primaries_loaded_;
-    std::map<std::string, std::shared_ptr<RespLink>> loading_;
+    FunctionLibrary library_;
     boost::asio::steady_timer retry_timer_;
     boost::asio::steady_timer tick_timer_;
     unsigned attempt_ = 0;
