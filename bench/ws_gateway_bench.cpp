@@ -38,6 +38,7 @@
 #include <dirent.h>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -130,6 +131,7 @@ struct Stats {
     std::uint64_t duplicates = 0;
     std::uint64_t registered = 0;
     std::uint64_t connect_failures = 0;
+    std::map<std::string, std::uint64_t> read_errors;  // sockets that stopped reading, by error
     wsgw::bench::Histogram latency;
 };
 
@@ -189,7 +191,10 @@ private:
 
     void read() {
         ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->ready(false);
+            if (ec) {
+                if (self->registered_) ++self->stats_.read_errors[ec.message()];
+                return self->ready(false);
+            }
             self->on_message();
             self->buffer_.consume(self->buffer_.size());
             self->read();
@@ -474,6 +479,7 @@ int run_delivery(const Options& o, unsigned users) {
                           {"received", stats.received},
                           {"lost", expected - std::min(expected, stats.received)},
                           {"duplicates", stats.duplicates},
+                          {"read_errors", stats.read_errors},
                           {"seconds", elapsed},
                           {"deliveries_per_s", static_cast<double>(stats.received) / elapsed},
                           {"latency_us", latency_json(stats.latency)},
