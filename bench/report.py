@@ -145,9 +145,11 @@ for c in scale:
     lines.append(f"| {c} | " + " | ".join(cells) + " |")
     plot_rows.append(" ".join(plot))
 
-lost = sum(r.get("lost", 0) for r in rows)
-dups = sum(r.get("duplicates", 0) for r in rows)
-lines.append(f"\nAcross all runs: {lost} deliveries lost, {dups} duplicates, {len(failed)} failed runs.\n")
+# Runs that lost deliveries are failed runs (bench/lib.sh) and left out of the tables above.
+lost = sum(r.get("lost", 0) for r in rows + failed)
+dups = sum(r.get("duplicates", 0) for r in rows + failed)
+lines.append(f"\nAcross all runs: {lost} deliveries lost, {dups} duplicates, {len(failed)} failed runs"
+             f"{' (' + '; '.join(r.get('failure', 'the generator failed') for r in failed) + ')' if failed else ''}.\n")
 lines.append("![deliveries/s and p99 latency against connections](bench/results/scale.png)\n")
 
 results = os.path.join(root, "bench", "results")

@@ -63,8 +63,9 @@ void FunctionLibrary::load(const RedisEndpoint& endpoint) {
         if (*reported) return;
         *reported = true;
         report(node, error, /*announce=*/true);
-        // Closed outside the link's own handler.
-        boost::asio::post(executor_, [this, node] {
+        // Closed outside the link's own handler, unless this object is gone by then.
+        boost::asio::post(executor_, [this, node, alive = std::weak_ptr<void>(alive_)] {
+            if (alive.expired()) return;
             if (auto it = loading_.find(node); it != loading_.end()) {
                 it->second->close();
                 loading_.erase(it);

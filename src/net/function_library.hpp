@@ -53,6 +53,7 @@ private:
     Metrics& metrics_;
     std::vector<std::string> loaded_on_;  // the primaries of the last load, sorted
     std::map<std::string, std::shared_ptr<RespLink>> loading_;
+    std::shared_ptr<void> alive_ = std::make_shared<char>();  // expires with this object
 };
 
 }  // namespace wsgw
