@@ -148,6 +148,9 @@ void Gateway::set_up_sharded() {
     sink.take = [this](std::string_view channel, std::string_view message, const StreamId& id, bool live) {
         return intake_.take_from_stream(channel, message, id.text(), id.time(), live);
     };
+    sink.sketch = [this](std::string_view channel, std::string_view message, const StreamId& id) {
+        return intake_.sketch_from_stream(channel, message, id.text(), id.time());
+    };
     sink.deliver = [this](std::shared_ptr<const Delivery> d) {
         if (batch_.empty()) asio::post(shards_.front()->ioc, [this] { hand_off_batch(); });
         batch_.push_back(std::move(d));

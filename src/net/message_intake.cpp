@@ -43,6 +43,26 @@ std::shared_ptr<const Delivery> MessageIntake::take_from_stream(std::string_view
     return validated(std::move(*channel), channel_name, payload, added_at, count_received, stream_id);
 }
 
+std::shared_ptr<const Delivery> MessageIntake::sketch_from_stream(std::string_view channel_name,
+                                                                  std::string_view payload,
+                                                                  std::string_view stream_id,
+                                                                  std::chrono::system_clock::time_point added_at) {
+    if (auto channel = parse_channel(channel_name)) {
+        if (auto sketch = sketch_message(payload, *channel, limits_)) {
+            auto d = std::make_shared<Delivery>();
+            d->kept_raw = true;
+            d->outbound.type = sketch->type;
+            d->outbound.project_id = sketch->project_id;
+            d->raw = payload;
+            d->received_at = added_at;
+            d->user_id = std::move(channel->user_id);
+            d->project_id = std::move(channel->project_id);
+            return d;
+        }
+    }
+    return take_from_stream(channel_name, payload, stream_id, added_at, /*count_received=*/false);
+}
+
 std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& kept) {
     Metrics::add(metrics_.messages_kept_raw_validated);
     Channel channel{kept.project_id.empty() ? ChannelKind::user : ChannelKind::project, kept.user_id,

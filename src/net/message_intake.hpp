@@ -31,6 +31,13 @@ public:
                                                      std::string_view stream_id,
                                                      std::chrono::system_clock::time_point added_at,
                                                      bool count_received);
+    // Sharded mode, subscriber thread: a message read back from a stream for a socket's latest
+    // state, where most entries are not needed (notifications, progress a newer one replaces).
+    // Kept raw with its sketched type and project when it can be sketched (nothing counted;
+    // validate it with take_from_stream once it is chosen), else as take_from_stream.
+    std::shared_ptr<const Delivery> sketch_from_stream(std::string_view channel_name, std::string_view payload,
+                                                       std::string_view stream_id,
+                                                       std::chrono::system_clock::time_point added_at);
     // Any shard's thread.
     std::shared_ptr<const Delivery> validate(const Delivery& kept) override;
 

@@ -141,49 +141,62 @@ void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, 
     // live copy, if it comes, is dropped). With no hwm yet, no socket of the user has registered
     // since the subscription: the read sets where live delivery starts. A failed read (no
     // read_up_to) leaves hwm as it was.
+    // For a latest state, the rest is only sketched: most of it (notifications, progress a newer
+    // one replaces) is never sent, and latest_state validates what it chooses.
     const bool baseline = read_up_to && !u.hwm;
-    std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>> read;
+    std::vector<Read> read;
     read.reserve(entries.size());
     for (const auto& e : entries) {
         const bool fresh = read_up_to && u.hwm && e.id > *u.hwm;
-        auto d = sink_.take(e.channel, e.message, e.id, /*live=*/fresh);
+        auto d = fresh || resumed ? sink_.take(e.channel, e.message, e.id, /*live=*/fresh)
+                                  : sink_.sketch(e.channel, e.message, e.id);
         if (fresh) hand_off(u, e.id, d);
-        if (d) read.emplace_back(e.id, std::move(d));
+        if (d) read.push_back(Read{e.id, std::move(d), &e});
     }
     if (baseline) u.hwm = *read_up_to;
     StreamBacklog backlog;
     backlog.resumed = resumed;
     // Handed off after the read was taken, so not in it: the newest part of the backlog.
     for (const auto& [id, d] : u.recorded)
-        if (!read_up_to || id > *read_up_to) read.emplace_back(id, d);
+        if (!read_up_to || id > *read_up_to) read.push_back(Read{id, d, nullptr});
     if (resumed) {
-        for (auto& [id, d] : read)
-            if (admits(waiter.project_filter, *d)) backlog.messages.push_back(std::move(d));
+        for (auto& r : read)
+            if (admits(waiter.project_filter, *r.delivery)) backlog.messages.push_back(std::move(r.delivery));
     } else {
-        backlog.messages = latest_state(user, read, waiter.project_filter);
+        backlog.messages = latest_state(user, std::move(read), waiter.project_filter);
     }
     if (u.reads == 0) u.recorded.clear();
     sink_.flush();
     waiter.done(std::move(backlog));
 }
 
-std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(
-    const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,
-    std::string_view project_filter) {
+std::vector<std::shared_ptr<const Delivery>> ShardedSubscriptions::latest_state(const std::string& user,
+                                                                                std::vector<Read> read,
+                                                                                std::string_view project_filter) {
     // The rules of patterns mode's cache (newest per project of the payload, completed ones kept
     // for less long, the filter on the payload's project), fed in stream order with each
-    // message's age by the server's clock.
-    LastStateCache<std::shared_ptr<const Delivery>> cache(options_.replay);
+    // message's age by the server's clock. A message kept raw is filed under its sketched type
+    // and project and validated only if it is still there at the end, as patterns mode does
+    // (an invalid one is dropped then, counted and logged).
+    LastStateCache<Read> cache(options_.replay);
     const auto now = Clock::now();
     const auto wall = std::chrono::system_clock::now();
-    for (const auto& [id, d] : read) {
-        const auto type = d->outbound.type;
+    for (auto& r : read) {
+        const auto type = r.delivery->outbound.type;
         if (type != MessageType::project_progress && type != MessageType::project_completed) continue;
-        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - id.time());
-        cache.put(user, d->outbound.project_id, d, type == MessageType::project_completed,
+        const auto age = std::max(std::chrono::system_clock::duration::zero(), wall - r.id.time());
+        const std::string project = r.delivery->outbound.project_id;
+        cache.put(user, project, std::move(r), type == MessageType::project_completed,
                   now - std::chrono::duration_cast<Clock::duration>(age));
     }
-    return cache.get(user, project_filter, now);
+    cache.validate_kept_raw(user, [this](Read& r) {
+        if (!r.delivery->kept_raw) return true;
+        r.delivery = sink_.take(r.entry->channel, r.entry->message, r.id, /*live=*/false);
+        return r.delivery != nullptr;
+    });
+    std::vector<std::shared_ptr<const Delivery>> out;
+    for (auto& r : cache.get(user, project_filter, now)) out.push_back(std::move(r.delivery));
+    return out;
 }
 
 }  // namespace wsgw

@@ -77,6 +77,11 @@ public:
         std::function<std::shared_ptr<const Delivery>(std::string_view channel, std::string_view message,
                                                       const StreamId& id, bool live)>
             take;
+        // A stream entry read back for a latest state only: kept raw when it can be sketched,
+        // validated (`take`) once chosen.
+        std::function<std::shared_ptr<const Delivery>(std::string_view channel, std::string_view message,
+                                                      const StreamId& id)>
+            sketch;
         std::function<void(std::shared_ptr<const Delivery>)> deliver;
         std::function<void()> flush;
     };
@@ -161,10 +166,17 @@ private:
     // `read_up_to`: the newest id the read covered (nullopt: it failed).
     void finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,
                      std::optional<StreamId> read_up_to, bool resumed);
-    // The latest progress of each project among `read` (stream order), as patterns mode replays it.
-    std::vector<std::shared_ptr<const Delivery>> latest_state(
-        const std::string& user, const std::vector<std::pair<StreamId, std::shared_ptr<const Delivery>>>& read,
-        std::string_view project_filter);
+    // What a read holds, in stream order: the entry it came from (null: handed off meanwhile,
+    // `recorded`), and its delivery, which a latest-state read may keep raw until chosen.
+    struct Read {
+        StreamId id;
+        std::shared_ptr<const Delivery> delivery;
+        const Entry* entry = nullptr;
+    };
+    // The latest progress of each project among `read` (stream order), as patterns mode replays
+    // it; only the messages chosen are validated.
+    std::vector<std::shared_ptr<const Delivery>> latest_state(const std::string& user, std::vector<Read> read,
+                                                              std::string_view project_filter);
     void arm_retry();
     void tick();
     // PINGs each node link that is due, and drops those whose PING went unanswered.

@@ -198,6 +198,42 @@ TEST_F(ShardedTest, AFreshSocketGetsTheLatestStateOfEachProjectFromTheStream) {
     EXPECT_TRUE(filtered.silent_for(300ms));
 }
 
+// A latest-state read sketches the stream and validates only the messages it chooses: a stream
+// full of notifications (which are no state) costs no validation, so a broken one among them is
+// not dropped and counted again on every connect; the chosen one is.
+TEST_F(ShardedTest, ALatestStateReadValidatesOnlyTheMessagesItChooses) {
+    const auto user = unique_user("sh");
+    {
+        GatewayProcess loader(redis_.url(), sharded_env());
+        library_loaded();
+    }
+    // Published while no instance runs: the gateway sees these only by reading the stream.
+    const std::string broken_notification = R"({"type":"notification","payload":{"seq":1,"broken":tru}})";
+    for (int i = 0; i < 20; ++i) redis_.fcall_publish(user, "user_noti:" + user, broken_notification);
+    redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 10));
+    redis_.fcall_publish(user, "project:p2:" + user, R"({"type":"project_progress","payload":{"project_id":"p2","done":tru}})");
+    redis_.fcall_publish(user, "project:p2:" + user, progress("p2", 20));
+    redis_.fcall_publish(user, "project:p1:" + user, progress("p1", 30));
+    redis_.fcall_publish(user, "project:p3:" + user, R"({"type":"project_progress","payload":{"project_id":"p3","done":tru}})");
+    ASSERT_EQ(redis_.command("XLEN wsgw:{" + user + "}:stream"), "25");
+    GatewayProcess a(redis_.url(), sharded_env());
+    const auto series = "wsgw_messages_dropped_total{reason=\"not_json\"}";
+    for (int round = 1; round <= 2; ++round) {
+        const auto before = a.metric(series);
+        WsClient c;
+        ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_token(user)));
+        std::map<std::string, int> latest;
+        for (int i = 0; i < 2; ++i) {
+            auto g = next_message(c);
+            ASSERT_EQ(g.type, "project_progress");
+            latest[g.payload["project_id"]] = g.payload["done"];
+        }
+        EXPECT_EQ(latest, (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
+        EXPECT_TRUE(c.silent_for(300ms)) << "p3's newest is broken: dropped, as patterns mode drops it";
+        EXPECT_EQ(a.metric(series) - before, 1) << "round " << round << ": only p3's newest was chosen and validated";
+    }
+}
+
 TEST_F(ShardedTest, APublisherNamingAnotherUsersChannelOrABadOneIsRefusedAndNothingIsStored) {
     GatewayProcess a(redis_.url(), sharded_env());
     library_loaded();

@@ -91,7 +91,7 @@ TEST(LastStateCache, StaysBoundedUnderManyDistinctProjects) {
 namespace {
 
 // A value kept raw (negative here) is swapped for its validated form, or dropped, by validate_kept_raw().
-TEST(LastStateCache, SettleSwapsRawValuesInPlaceAndDropsInvalidOnes) {
+TEST(LastStateCache, ValidatingKeptRawSwapsValuesInPlaceAndDropsInvalidOnes) {
     LastStateCache<int> c(ReplayLimits{});
     c.put("u1", "p1", -1, false, t0);
     c.put("u1", "p2", -2, false, t0);

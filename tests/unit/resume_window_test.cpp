@@ -230,7 +230,7 @@ TEST(ResumeWindow, DisabledKeepsNothing) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Pending items: messages kept raw, validated only when their user's window is read
+// Messages kept raw, validated only when their user's window is read
 // ---------------------------------------------------------------------------------------------
 
 namespace kept_raw {
@@ -282,7 +282,7 @@ Raw prog(const std::string& id, const std::string& project) {
     return Raw{id, true, true, MessageType::project_progress, project};
 }
 
-TEST(ResumeWindowPending, PendingMessagesAreFoundByTheirIdOnlyOnceSettled) {
+TEST(ResumeWindowKeptRaw, MessagesKeptRawAreFoundByTheirIdOnlyOnceValidated) {
     KeptRawWindow w({});
     for (const char* id : {"a", "b", "c"}) put(w, "u1", note(id));
     EXPECT_FALSE(w.holds("u1", "a")) << "a message kept raw's id is not known before validation";
@@ -295,7 +295,7 @@ TEST(ResumeWindowPending, PendingMessagesAreFoundByTheirIdOnlyOnceSettled) {
     EXPECT_EQ(validations, 3) << "each message is validated once";
 }
 
-TEST(ResumeWindowPending, SettlingOneUserLeavesOthersRaw) {
+TEST(ResumeWindowKeptRaw, ValidatingOneUserLeavesOthersRaw) {
     KeptRawWindow w({});
     put(w, "u1", note("a"));
     put(w, "u2", note("x"));
@@ -305,7 +305,7 @@ TEST(ResumeWindowPending, SettlingOneUserLeavesOthersRaw) {
     EXPECT_FALSE(w.holds("u2", "x"));
 }
 
-TEST(ResumeWindowPending, AnInvalidMessageIsNeverSentAndNoIdFindsIt) {
+TEST(ResumeWindowKeptRaw, AnInvalidMessageIsNeverSentAndNoIdFindsIt) {
     KeptRawWindow w({});
     put(w, "u1", note("a"));
     put(w, "u1", note("bad", /*valid=*/false));
@@ -316,7 +316,7 @@ TEST(ResumeWindowPending, AnInvalidMessageIsNeverSentAndNoIdFindsIt) {
     EXPECT_EQ(w.messages(), 2u);
 }
 
-TEST(ResumeWindowPending, AReplacedPendingProgressIsAMarkerOfItsIdOnceSettled) {
+TEST(ResumeWindowKeptRaw, AReplacedProgressKeptRawIsAMarkerOfItsIdOnceValidated) {
     KeptRawWindow w({});
     put(w, "u1", prog("x1", "p1"));
     put(w, "u1", prog("x2", "p1"));
@@ -329,7 +329,7 @@ TEST(ResumeWindowPending, AReplacedPendingProgressIsAMarkerOfItsIdOnceSettled) {
 
 // The same valid stream, kept raw in one window and validated in the other from the start, gives
 // the same answer to every resume once the raw one is validated.
-TEST(ResumeWindowPending, AgreesWithTheSettledWindowOnAValidStream) {
+TEST(ResumeWindowKeptRaw, AgreesWithAWindowOfValidatedMessagesOnAValidStream) {
     const ResumeLimits limits{std::chrono::seconds(300), 8, 1 << 20};
     KeptRawWindow raw(limits), validated(limits);
     std::vector<std::string> ids;
@@ -353,7 +353,7 @@ TEST(ResumeWindowPending, AgreesWithTheSettledWindowOnAValidStream) {
     for (const auto& id : ids) EXPECT_EQ(since(raw, "u1", id), since(validated, "u1", id)) << "resuming from " << id;
 }
 
-TEST(ResumeWindowPending, TheByteBoundHoldsAfterSettlingGrowsTheFrames) {
+TEST(ResumeWindowKeptRaw, TheByteBoundHoldsAfterValidationGrowsTheFrames) {
     KeptRawWindow w({std::chrono::seconds(300), 256, 4096});
     for (int i = 0; i < 10; ++i) put(w, "u1", note("m" + std::to_string(i)));
     ASSERT_LE(w.bytes(), 4096u);
