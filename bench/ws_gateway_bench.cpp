@@ -387,7 +387,20 @@ void publish(const Options& o, unsigned users, std::atomic<bool>& finished) {
                 pad += std::string(pad.empty() ? "" : ",") + R"({"title":"Page crawled","url":"https://example.com/site/section-)" +
                        std::to_string((sent + i) % 97) + R"(/page-)" + std::to_string(i) + R"(","status":"DONE"})";
             const std::string items = o.payload_bytes ? R"(,"items":[)" + pad + "]" : "";
-            if (o.channel == "project") {
+            if (o.channel == "progress") {
+                // A crawl's progress as a backend publishes it: the phased form of the
+                // specification's example (tests/fixtures/spec/progress_phased.in.json), with
+                // the counts moving and the generator's seq and send time in the payload.
+                const unsigned done = 1 + sent / users % 999;
+                channel = "project:" + project_name(u) + ":" + user_name(u);
+                payload = R"({"type":"project_progress","payload":{"project_id":")" + project_name(u) +
+                          R"(","status":"PROCESSING","overall_progress_percent":)" + std::to_string(done / 20.0) +
+                          R"(,"crawl":{"total":1000,"done":)" + std::to_string(done) +
+                          R"(,"errors":2,"progress_percent":)" + std::to_string(done / 10) +
+                          R"(},"analyze":{"total":1000,"done":)" + std::to_string(done / 2) +
+                          R"(,"errors":0,"progress_percent":)" + std::to_string(done / 20) + R"(},"seq":)" +
+                          std::to_string(sent) + items + R"(,"t":)" + std::to_string(now_ns()) + "}}";
+            } else if (o.channel == "project") {
                 channel = "project:" + project_name(u) + ":" + user_name(u);
                 payload = R"({"type":"update","payload":{"project_id":")" + project_name(u) + R"(","seq":)" +
                           std::to_string(sent) + items + R"(,"t":)" + std::to_string(now_ns()) + "}}";
@@ -559,7 +572,7 @@ int run_churn(const Options& o) {
 
 void usage() {
     std::cerr << "usage: ws-gateway-bench --mode fanout|broadcast|idle|churn|publish --port P --redis-port P --secret S\n"
-                 "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project]\n"
+                 "         [--connections C] [--users U] [--messages M] [--rate R] [--channel user|project|progress]\n"
                  "         [--gateway-pid PID] [--sources N] [--label NAME] [--user-prefix P]\n"
                  "         [--deflate] [--payload-bytes N] [--publish publish|fcall] [--cluster-nodes HOST:PORT,...]\n";
 }
