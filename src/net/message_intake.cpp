@@ -15,17 +15,9 @@ std::shared_ptr<const Delivery> MessageIntake::take(std::string_view channel_nam
     const auto now = std::chrono::system_clock::now();
     if (!presence_.maybe_held(channel->user_id)) {
         if (auto sketch = sketch_message(payload, *channel, limits_)) {
-            auto d = std::make_shared<Delivery>();
-            d->kept_raw = true;
-            d->outbound.type = sketch->type;
-            d->outbound.project_id = sketch->project_id;
-            d->raw = payload;
-            d->received_at = now;
             metrics_.count_received(channel->kind, sketch->type, sketch->format);
             Metrics::add(metrics_.messages_kept_raw);
-            d->user_id = std::move(channel->user_id);
-            d->project_id = std::move(channel->project_id);
-            return d;
+            return kept_raw(std::move(*channel), *sketch, payload, now);
         }
     }
     return validated(std::move(*channel), channel_name, payload, now, /*on_arrival=*/true);
@@ -47,20 +39,24 @@ std::shared_ptr<const Delivery> MessageIntake::sketch_from_stream(std::string_vi
                                                                   std::string_view payload,
                                                                   std::string_view stream_id,
                                                                   std::chrono::system_clock::time_point added_at) {
-    if (auto channel = parse_channel(channel_name)) {
-        if (auto sketch = sketch_message(payload, *channel, limits_)) {
-            auto d = std::make_shared<Delivery>();
-            d->kept_raw = true;
-            d->outbound.type = sketch->type;
-            d->outbound.project_id = sketch->project_id;
-            d->raw = payload;
-            d->received_at = added_at;
-            d->user_id = std::move(channel->user_id);
-            d->project_id = std::move(channel->project_id);
-            return d;
-        }
-    }
+    if (auto channel = parse_channel(channel_name))
+        if (auto sketch = sketch_message(payload, *channel, limits_))
+            return kept_raw(std::move(*channel), *sketch, payload, added_at);
     return take_from_stream(channel_name, payload, stream_id, added_at, /*count_received=*/false);
+}
+
+std::shared_ptr<const Delivery> MessageIntake::kept_raw(Channel&& channel, const MessageSketch& sketch,
+                                                        std::string_view payload,
+                                                        std::chrono::system_clock::time_point received_at) {
+    auto d = std::make_shared<Delivery>();
+    d->kept_raw = true;
+    d->outbound.type = sketch.type;
+    d->outbound.project_id = sketch.project_id;
+    d->raw = payload;
+    d->received_at = received_at;
+    d->user_id = std::move(channel.user_id);
+    d->project_id = std::move(channel.project_id);
+    return d;
 }
 
 std::shared_ptr<const Delivery> MessageIntake::validate(const Delivery& kept) {

@@ -12,6 +12,7 @@
 #include "wsgw/metrics.hpp"
 #include "wsgw/log_limiter.hpp"
 #include "wsgw/message.hpp"
+#include "wsgw/message_sketch.hpp"
 #include "wsgw/presence_hint.hpp"
 
 namespace wsgw {
@@ -42,6 +43,10 @@ public:
     std::shared_ptr<const Delivery> validate(const Delivery& kept) override;
 
 private:
+    // A message kept as the publisher's bytes, filed under its sketch.
+    static std::shared_ptr<const Delivery> kept_raw(Channel&& channel, const MessageSketch& sketch,
+                                                    std::string_view payload,
+                                                    std::chrono::system_clock::time_point received_at);
     std::shared_ptr<const Delivery> validated(Channel&& channel, std::string_view channel_name, std::string_view payload,
                                               std::chrono::system_clock::time_point received_at, bool on_arrival,
                                               std::string_view given_id = {});
