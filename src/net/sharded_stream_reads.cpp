@@ -91,11 +91,7 @@ void ShardedSubscriptions::read_for(const std::string& user, Waiter waiter) {
                         asio::post(executor_, [this, user, last, count, w, entries = std::move(entries)]() mutable {
                             auto& u = users_[user];
                             --u.reads;
-                            if (!entries) {
-                                metrics_.count_stream_read(StreamReadResult::failed);
-                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "resume"}});
-                                return finish_read(user, *w, {}, std::nullopt, /*resumed=*/false);
-                            }
+                            if (!entries) return read_failed(user, *w, "resume");
                             // Found only when the stream still starts at or before last_id (its
                             // first entry read is last_id itself) and holds all that came after.
                             if (entries->empty() || entries->front().id != last || entries->size() > count)
@@ -119,11 +115,7 @@ void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, b
                         asio::post(executor_, [this, user, resync, w, entries = std::move(entries)]() mutable {
                             auto& u = users_[user];
                             --u.reads;
-                            if (!entries) {
-                                metrics_.count_stream_read(StreamReadResult::failed);
-                                log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", "latest_state"}});
-                                return finish_read(user, *w, {}, std::nullopt, /*resumed=*/false);
-                            }
+                            if (!entries) return read_failed(user, *w, "latest_state");
                             metrics_.count_stream_read(resync ? StreamReadResult::resync : StreamReadResult::latest);
                             std::reverse(entries->begin(), entries->end());
                             // An empty stream was read all the same: nothing came before now.
@@ -131,6 +123,12 @@ void ShardedSubscriptions::read_latest(const std::string& user, Waiter waiter, b
                             finish_read(user, *w, *entries, up_to, /*resumed=*/false);
                         });
                     });
+}
+
+void ShardedSubscriptions::read_failed(const std::string& user, Waiter& waiter, std::string_view purpose) {
+    metrics_.count_stream_read(StreamReadResult::failed);
+    log::warn("redis_stream_read_failed", {{"user", user}, {"purpose", purpose}});
+    finish_read(user, waiter, {}, std::nullopt, /*resumed=*/false);
 }
 
 void ShardedSubscriptions::finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,

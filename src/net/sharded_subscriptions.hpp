@@ -162,6 +162,9 @@ private:
     void fill_gap(const std::string& user);
     void read_for(const std::string& user, Waiter waiter);
     void read_latest(const std::string& user, Waiter waiter, bool resync);
+    // A read that failed or timed out: counted, logged, and the waiter registers without a
+    // resume (a resync if it asked for one) and without the stream's latest state.
+    void read_failed(const std::string& user, Waiter& waiter, std::string_view purpose);
     // Entries newer than the user's hwm go to the shards; then the waiter's backlog is built.
     // `read_up_to`: the newest id the read covered (nullopt: it failed).
     void finish_read(const std::string& user, Waiter& waiter, const std::vector<Entry>& entries,

@@ -22,6 +22,21 @@ using json = nlohmann::json;
 
 std::string numbered(int n) { return json{{"type", "notification"}, {"payload", {{"seq", n}}}}.dump(); }
 
+// The next `projects` frames of a socket's latest state, which must each be a project's
+// progress: the `done` each one carries, by project.
+std::map<std::string, int> latest_progress(WsClient& c, int projects) {
+    std::map<std::string, int> latest;
+    for (int i = 0; i < projects; ++i) {
+        auto g = next_message(c);
+        if (g.type != "project_progress") {
+            ADD_FAILURE() << "frame " << i << " of the latest state is a " << g.type;
+            break;
+        }
+        latest[g.payload["project_id"]] = g.payload["done"];
+    }
+    return latest;
+}
+
 std::map<std::string, std::string> sharded_env(std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> env{{"WSGW_REDIS_PUBSUB_MODE", "sharded"},
                                            {"WSGW_THREADS", "2"},
@@ -185,13 +200,7 @@ TEST_F(ShardedTest, AFreshSocketGetsTheLatestStateOfEachProjectFromTheStream) {
     GatewayProcess a(redis_.url(), sharded_env());
     WsClient c, filtered;
     ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_token(user)));
-    std::map<std::string, int> latest;
-    for (int i = 0; i < 2; ++i) {
-        auto g = next_message(c);
-        ASSERT_EQ(g.type, "project_progress");
-        latest[g.payload["project_id"]] = g.payload["done"];
-    }
-    EXPECT_EQ(latest, (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
+    EXPECT_EQ(latest_progress(c, 2), (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
     EXPECT_TRUE(c.silent_for(300ms)) << "a notification is no state";
     ASSERT_TRUE(filtered.connect(a.port(), "/ws?token=" + make_token(user) + "&project_id=p2"));
     EXPECT_EQ(next_message(filtered).payload.value("project_id", ""), "p2");
@@ -222,13 +231,7 @@ TEST_F(ShardedTest, ALatestStateReadValidatesOnlyTheMessagesItChooses) {
         const auto before = a.metric(series);
         WsClient c;
         ASSERT_TRUE(c.connect(a.port(), "/ws?token=" + make_token(user)));
-        std::map<std::string, int> latest;
-        for (int i = 0; i < 2; ++i) {
-            auto g = next_message(c);
-            ASSERT_EQ(g.type, "project_progress");
-            latest[g.payload["project_id"]] = g.payload["done"];
-        }
-        EXPECT_EQ(latest, (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
+        EXPECT_EQ(latest_progress(c, 2), (std::map<std::string, int>{{"p1", 30}, {"p2", 20}}));
         EXPECT_TRUE(c.silent_for(300ms)) << "p3's newest is broken: dropped, as patterns mode drops it";
         EXPECT_EQ(a.metric(series) - before, 1) << "round " << round << ": only p3's newest was chosen and validated";
     }
