@@ -1,5 +1,8 @@
 #include "net/session_state.hpp"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
 #include "net/catch_up.hpp"
 #include "net/logging.hpp"
 #include "net/streams.hpp"
@@ -50,14 +53,17 @@ void SessionState::open(Session& self, bool tls, const char* transport, std::fun
 void SessionState::open_from_stream(Session& self, bool tls, const char* transport, std::function<void()> opened) {
     stream_held_ = true;
     // The backlog comes back on the subscriber's thread once the user's shard channel is
-    // subscribed and its stream read; registering in a task posted from there puts this socket
-    // after every message the backlog holds and before every later one.
+    // subscribed and its stream read, and the socket registers at that very point of the
+    // subscriber's sequence: after every message the backlog holds, before every later one.
+    // On the subscriber's own thread that is inline (dispatch): a hand-off runs inline there
+    // too, and one already queued on it may carry messages that arrive after this. Another
+    // thread gets the registration posted ahead of every later hand-off.
     ctx.user_streams->open(
         peer.identity.user_id, peer.last_id, peer.project_filter,
         [this, keep = self.shared_from_this(), tls, transport, opened = std::move(opened)](StreamBacklog backlog) mutable {
             auto& ioc = shard.ioc;
-            boost::asio::post(ioc, [this, keep = std::move(keep), tls, transport, opened = std::move(opened),
-                                    backlog = std::move(backlog)]() mutable {
+            boost::asio::dispatch(ioc, [this, keep = std::move(keep), tls, transport, opened = std::move(opened),
+                                        backlog = std::move(backlog)]() mutable {
                 if (register_open(*keep, tls, transport, opened)) {
                     catch_up_from_stream(*keep, queue, peer, backlog, ctx.metrics);
                     opened();

@@ -25,7 +25,9 @@ public:
     // Any thread. Holds the user's subscription until release(). `done` runs on the subscriber's
     // thread once the user's shard channel is subscribed and the stream has been read, after
     // every live message up to that read has been handed to the shards: a session that registers
-    // in a task posted from `done` gets every later message live, and none of the backlog twice.
+    // from `done` (inline on the subscriber's own thread, posted to another) gets every later
+    // message live, and none of the backlog twice. A task merely posted on the subscriber's
+    // thread is too late: a hand-off queued there before it may carry later messages.
     virtual void open(std::string user, std::string last_id, std::string project_filter,
                       std::function<void(StreamBacklog)> done) = 0;
     // Any thread: one socket that open() counted is gone.

@@ -149,6 +149,30 @@ std::string fcall_publish(std::uint16_t port, const std::string& user, const std
     return out;
 }
 
+std::vector<std::string> fcall_publish_burst(std::uint16_t port, const std::vector<Publish>& burst) {
+    std::vector<std::string> out(burst.size(), "ERR no connection");
+    auto c = connect(port);
+    if (!c) return out;
+    for (const auto& p : burst) {
+        const char* argv[] = {"FCALL", "wsgw_publish", "1", p.user.c_str(), p.channel.c_str(), p.message.c_str()};
+        const std::size_t lens[] = {5, 12, 1, p.user.size(), p.channel.size(), p.message.size()};
+        redisAppendCommandArgv(c.get(), 6, argv, lens);
+    }
+    bool lost = false;
+    for (auto& reply : out) {
+        void* r = nullptr;
+        if (lost || redisGetReply(c.get(), &r) != REDIS_OK || !r) {
+            lost = true;
+            reply = "ERR no reply";
+            continue;
+        }
+        auto* rr = static_cast<redisReply*>(r);
+        reply = rr->str ? std::string(rr->str, rr->len) : "";
+        freeReplyObject(rr);
+    }
+    return out;
+}
+
 std::string redis_command(std::uint16_t port, const std::string& cmd) {
     auto c = connect(port);
     if (!c) return "";

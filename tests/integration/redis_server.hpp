@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct redisContext;
 
@@ -16,6 +17,12 @@ std::string redis_command(std::uint16_t port, const std::string& cmd);
 // FCALL wsgw_publish on the server on `port` (see RedisServer::fcall_publish).
 std::string fcall_publish(std::uint16_t port, const std::string& user, const std::string& channel,
                           const std::string& message);
+// The same for many messages at once, pipelined on one connection: they reach the server as one
+// burst. A reply (or the error) per message, in order.
+struct Publish {
+    std::string user, channel, message;
+};
+std::vector<std::string> fcall_publish_burst(std::uint16_t port, const std::vector<Publish>& burst);
 
 class RedisServer {
 public:

@@ -123,24 +123,33 @@ inline Got next_message(WsClient& c, std::chrono::milliseconds timeout = std::ch
     return g;
 }
 
-// The seam test of both modes: while `publish(i)` sends notifications 1..total with {"seq": i},
-// a client reads on the instance on `first_port` until `switch_after` have arrived, leaves, and
-// comes back on `second_port` with the last id it saw. The seqs it got, in order (all of
-// 1..total, once each, when nothing was lost or doubled); a resync is a test failure.
+// The seam test of both modes: while `publish(i)` sends notifications 1..total with {"seq": i}
+// (it returns what went wrong, empty when the message went out), a client reads on the instance
+// on `first_port` until `switch_after` have arrived, leaves, and comes back on `second_port` with
+// the last id it saw.
+struct ResumeRun {
+    std::vector<int> seen;  // the seqs the client got, in order; a resync is a test failure
+    std::size_t switched_after = 0;
+    std::string switch_id;  // the last id read on the first instance
+    std::vector<std::string> failed_publishes;
+};
+
 template <class Publish>
-std::vector<int> read_across_a_resume(std::uint16_t first_port, std::uint16_t second_port, const std::string& user,
-                                      int total, std::size_t switch_after, Publish publish) {
+ResumeRun read_across_a_resume(std::uint16_t first_port, std::uint16_t second_port, const std::string& user, int total,
+                               std::size_t switch_after, Publish publish) {
     using namespace std::chrono_literals;
-    std::vector<int> seen;
+    ResumeRun run;
+    auto& seen = run.seen;
     WsClient first;
     if (!join(first, first_port, user)) {
         ADD_FAILURE() << "the first socket did not open";
-        return seen;
+        return run;
     }
     std::atomic<bool> stop{false};
     std::thread publisher([&] {
         for (int i = 1; i <= total && !stop; ++i) {
-            publish(i);
+            if (auto error = publish(i); !error.empty())
+                run.failed_publishes.push_back(std::to_string(i) + ": " + error);
             if (i % 50 == 0) std::this_thread::sleep_for(2ms);
         }
     });
@@ -160,6 +169,8 @@ std::vector<int> read_across_a_resume(std::uint16_t first_port, std::uint16_t se
     };
     for (int seq; seen.size() < switch_after && (seq = next(first)) >= 0;) seen.push_back(seq);
     first.close();
+    run.switched_after = seen.size();
+    run.switch_id = last_id;
     WsClient second;
     if (second.connect(second_port, "/ws?token=" + make_token(user) + "&last_id=" + last_id))
         for (int seq; seen.size() < static_cast<std::size_t>(total) && (seq = next(second)) >= 0;) seen.push_back(seq);
@@ -167,7 +178,37 @@ std::vector<int> read_across_a_resume(std::uint16_t first_port, std::uint16_t se
         ADD_FAILURE() << "the resuming socket did not open";
     stop = true;
     publisher.join();
-    return seen;
+    return run;
+}
+
+// Whether `run` got each of 1..total once, in order; if not, what was missing, doubled or out of
+// order, and where the client switched instances.
+inline ::testing::AssertionResult every_message_once(const ResumeRun& run, int total) {
+    std::vector<int> expected(static_cast<std::size_t>(total));
+    for (int i = 0; i < total; ++i) expected[static_cast<std::size_t>(i)] = i + 1;
+    if (run.seen == expected && run.failed_publishes.empty()) return ::testing::AssertionSuccess();
+    auto failure = ::testing::AssertionFailure();
+    failure << run.seen.size() << " messages of " << total << ", the first " << run.switched_after
+            << " on the first instance (the last of them " << run.switch_id << ")";
+    for (const auto& f : run.failed_publishes) failure << "\n  publish " << f;
+    std::vector<int> count(static_cast<std::size_t>(total) + 1, 0);
+    for (std::size_t at = 0; at < run.seen.size(); ++at) {
+        const int seq = run.seen[at];
+        if (seq < 1 || seq > total) {
+            failure << "\n  seq " << seq << " at position " << at << " was never published";
+            continue;
+        }
+        if (++count[static_cast<std::size_t>(seq)] == 2) failure << "\n  seq " << seq << " twice (again at position " << at << ")";
+        if (at > 0 && seq < run.seen[at - 1]) failure << "\n  seq " << seq << " after " << run.seen[at - 1] << " at position " << at;
+    }
+    for (int seq = 1; seq <= total; ++seq) {
+        if (count[static_cast<std::size_t>(seq)]) continue;
+        int last = seq;
+        while (last < total && !count[static_cast<std::size_t>(last) + 1]) ++last;
+        failure << "\n  missing " << seq << (last > seq ? ".." + std::to_string(last) : "");
+        seq = last;
+    }
+    return failure;
 }
 
 // Every sample of wsgw_messages_received_total on `gw`, summed over its labels.
