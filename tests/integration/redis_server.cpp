@@ -136,19 +136,6 @@ std::string RedisServer::fcall_publish(const std::string& user, const std::strin
     return "ERR no connection";
 }
 
-std::string fcall_publish(std::uint16_t port, const std::string& user, const std::string& channel,
-                          const std::string& message) {
-    auto c = connect(port);
-    if (!c) return "ERR no connection";
-    const char* argv[] = {"FCALL", "wsgw_publish", "1", user.c_str(), channel.c_str(), message.c_str()};
-    const std::size_t lens[] = {5, 12, 1, user.size(), channel.size(), message.size()};
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c.get(), 6, argv, lens));
-    if (!r) return "ERR no reply";
-    std::string out = r->str ? std::string(r->str, r->len) : "";
-    freeReplyObject(r);
-    return out;
-}
-
 std::vector<std::string> fcall_publish_burst(std::uint16_t port, const std::vector<Publish>& burst) {
     std::vector<std::string> out(burst.size(), "ERR no connection");
     auto c = connect(port);
@@ -171,6 +158,11 @@ std::vector<std::string> fcall_publish_burst(std::uint16_t port, const std::vect
         freeReplyObject(rr);
     }
     return out;
+}
+
+std::string fcall_publish(std::uint16_t port, const std::string& user, const std::string& channel,
+                          const std::string& message) {
+    return fcall_publish_burst(port, {{user, channel, message}}).front();
 }
 
 std::string redis_command(std::uint16_t port, const std::string& cmd) {
