@@ -345,6 +345,64 @@ TEST_F(ShardedTest, ManySocketsResumingAtOnceUnderBurstsEachGetEveryMessageOnce)
     for (int i = 0; i < kUsers; ++i) EXPECT_EQ(seen[i], expected) << "user " << i;
 }
 
+// A resume whose read ends ahead of the shard link: the stream holds an entry whose live copy has
+// not come (an XADD of its own stands in for a copy that is late or lost), so the read hands it to
+// the I/O threads itself, while live messages published just after the read are already on their
+// way. With one I/O thread, the subscriber's own, the socket still gets every one of them once, in
+// order. Each round starts the live messages 200 us later.
+TEST_F(ShardedTest, AResumeWhoseReadEndsAheadOfTheShardLinkGetsWhatFollowsLive) {
+    GatewayProcess b(redis_.url(), sharded_env({{"WSGW_THREADS", "1"}, {"WSGW_RESUME_MAX_MESSAGES_PER_USER", "100000"}}));
+    library_loaded();
+    // A long read (its reply takes a while to parse) lets the live messages catch up with it.
+    constexpr int kStored = 2000, kLast = 2060;
+    const auto padded = [](int n) {
+        return json{{"type", "notification"}, {"payload", {{"seq", n}, {"pad", std::string(150, 'x')}}}}.dump();
+    };
+    for (int round = 0; round < 5; ++round) {
+        const auto user = unique_user("sha");
+        {
+            WsClient first;  // the user's subscription lingers after it
+            ASSERT_TRUE(join(first, b.port(), user));
+        }
+        const auto received = messages_received(b);
+        std::string first_id;
+        for (int n = 1; n <= kStored; n += 100) {
+            std::vector<Publish> burst;
+            for (int i = n; i < n + 100; ++i) burst.push_back({user, "user_noti:" + user, padded(i)});
+            const auto ids = fcall_publish_burst(redis_.port(), burst);
+            ASSERT_NE(ids.back().find('-'), std::string::npos) << ids.back();
+            if (first_id.empty()) first_id = ids.front();
+        }
+        ASSERT_TRUE(eventually([&] { return messages_received(b) - received >= kStored; }, 10s)) << "round " << round;
+        const auto only_stored = redis_.command("XADD wsgw:{" + user + "}:stream * c user_noti:" + user + " m " +
+                                                numbered(kStored + 1));
+        ASSERT_NE(only_stored.find('-'), std::string::npos) << only_stored;
+        std::atomic<bool> resumed{false};
+        std::vector<std::string> failed_publishes;
+        std::thread live([&, port = redis_.port()] {
+            while (!resumed) std::this_thread::yield();
+            std::this_thread::sleep_for(std::chrono::microseconds(200 * round));
+            for (int n = kStored + 2; n <= kLast; ++n)
+                if (auto id = fcall_publish(port, user, "user_noti:" + user, numbered(n)); id.find('-') == std::string::npos)
+                    failed_publishes.push_back(std::to_string(n) + ": " + id);
+        });
+        WsClient c;
+        const bool connected = c.connect(b.port(), "/ws?token=" + make_token(user) + "&last_id=" + first_id);
+        resumed = true;
+        std::vector<int> seen;
+        while (connected && (seen.empty() || seen.back() != kLast)) {
+            auto g = next_message(c, 3s);
+            if (g.type.empty()) break;
+            seen.push_back(g.type == "notification" ? g.seq : -1);
+        }
+        live.join();
+        ASSERT_TRUE(connected) << "round " << round;
+        for (const auto& f : failed_publishes) ADD_FAILURE() << "round " << round << ": publish " << f;
+        const auto faults = sequence_faults(seen, 2, kLast);
+        EXPECT_TRUE(faults.empty()) << "round " << round << " (live from " << 200 * round << " us after the 101):" << faults;
+    }
+}
+
 // Anyone who can SPUBLISH may write to a user's shard channel: what does not have the
 // function's form is dropped, counted and logged, and the socket keeps receiving.
 TEST_F(ShardedTest, GarbageOnAShardChannelIsDroppedAndTheUserKeepsReceiving) {

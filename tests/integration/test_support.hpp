@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "gateway_process.hpp"
@@ -181,34 +182,41 @@ ResumeRun read_across_a_resume(std::uint16_t first_port, std::uint16_t second_po
     return run;
 }
 
+// How `seen` differs from first..last, each once and in order: the numbers missing (as ranges),
+// seen twice, out of order or never published, a line each; empty when it does not.
+inline std::string sequence_faults(const std::vector<int>& seen, int first, int last) {
+    std::ostringstream out;
+    std::vector<int> count(static_cast<std::size_t>(last - first + 1), 0);
+    const auto counted = [&](int seq) -> int& { return count[static_cast<std::size_t>(seq - first)]; };
+    for (std::size_t at = 0; at < seen.size(); ++at) {
+        const int seq = seen[at];
+        if (seq < first || seq > last) {
+            out << "\n  seq " << seq << " at position " << at << " was never published";
+            continue;
+        }
+        if (++counted(seq) == 2) out << "\n  seq " << seq << " twice (again at position " << at << ")";
+        if (at > 0 && seq < seen[at - 1]) out << "\n  seq " << seq << " after " << seen[at - 1] << " at position " << at;
+    }
+    for (int seq = first; seq <= last; ++seq) {
+        if (counted(seq)) continue;
+        int end = seq;
+        while (end < last && !counted(end + 1)) ++end;
+        out << "\n  missing " << seq << (end > seq ? ".." + std::to_string(end) : "");
+        seq = end;
+    }
+    return out.str();
+}
+
 // Whether `run` got each of 1..total once, in order; if not, what was missing, doubled or out of
 // order, and where the client switched instances.
 inline ::testing::AssertionResult every_message_once(const ResumeRun& run, int total) {
-    std::vector<int> expected(static_cast<std::size_t>(total));
-    for (int i = 0; i < total; ++i) expected[static_cast<std::size_t>(i)] = i + 1;
-    if (run.seen == expected && run.failed_publishes.empty()) return ::testing::AssertionSuccess();
+    const auto faults = sequence_faults(run.seen, 1, total);
+    if (faults.empty() && run.failed_publishes.empty()) return ::testing::AssertionSuccess();
     auto failure = ::testing::AssertionFailure();
     failure << run.seen.size() << " messages of " << total << ", the first " << run.switched_after
             << " on the first instance (the last of them " << run.switch_id << ")";
     for (const auto& f : run.failed_publishes) failure << "\n  publish " << f;
-    std::vector<int> count(static_cast<std::size_t>(total) + 1, 0);
-    for (std::size_t at = 0; at < run.seen.size(); ++at) {
-        const int seq = run.seen[at];
-        if (seq < 1 || seq > total) {
-            failure << "\n  seq " << seq << " at position " << at << " was never published";
-            continue;
-        }
-        if (++count[static_cast<std::size_t>(seq)] == 2) failure << "\n  seq " << seq << " twice (again at position " << at << ")";
-        if (at > 0 && seq < run.seen[at - 1]) failure << "\n  seq " << seq << " after " << run.seen[at - 1] << " at position " << at;
-    }
-    for (int seq = 1; seq <= total; ++seq) {
-        if (count[static_cast<std::size_t>(seq)]) continue;
-        int last = seq;
-        while (last < total && !count[static_cast<std::size_t>(last) + 1]) ++last;
-        failure << "\n  missing " << seq << (last > seq ? ".." + std::to_string(last) : "");
-        seq = last;
-    }
-    return failure;
+    return failure << faults;
 }
 
 // Every sample of wsgw_messages_received_total on `gw`, summed over its labels.
